@@ -1,0 +1,1 @@
+"""Dagster definitions for LLM Schema Registry (assets arrive with the orchestration work)."""

@@ -1,0 +1,1 @@
+"""The Streamlit governance dashboard (pages arrive with the dashboard work)."""

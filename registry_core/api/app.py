@@ -1,0 +1,140 @@
+"""The FastAPI application: Confluent-compatible routes, errors in Confluent's shape, metrics."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from registry_core.api import routes_schemas, routes_settings
+from registry_core.api.http import CONTENT_TYPE, SchemaRegistryResponse, error_body
+from registry_core.errors import IncompatibleSchema, RegistryError
+from registry_core.service import Registry
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("registry_core.api")
+
+REQUESTS = Counter(
+    "llmsr_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "llmsr_http_request_seconds",
+    "HTTP request latency by route",
+    ["method", "route"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
+)
+
+
+def _encode_segment(segment: bytes) -> str:
+    # keep an encoded '/' inside a segment so routing sees one segment; handlers unquote it
+    return quote(unquote(segment.decode("latin-1")), safe=":@!$&'()*+,;=-._~")
+
+
+class RegistryMiddleware:
+    """Pure ASGI: route on the raw path (subjects may contain '/'), count and time requests."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = scope.get("raw_path")
+        if raw and b"%" in raw:
+            scope["path"] = "/".join(_encode_segment(s) for s in raw.split(b"?")[0].split(b"/"))
+        state = scope.setdefault("state", {})
+        state["actor"] = "anonymous"
+        status = {"code": 500}
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            REQUESTS.labels(method, template, str(status["code"])).inc()
+            LATENCY.labels(method, template).observe(time.perf_counter() - started)
+
+
+def _error_response(status: int, error_code: int, message: str) -> Response:
+    return Response(content=error_body(error_code, message), status_code=status, media_type=CONTENT_TYPE)
+
+
+def create_app(registry: Registry | None = None) -> FastAPI:
+    """Build the API over ``registry`` (by default one on ``LLMSR_DATABASE_URL``)."""
+    app = FastAPI(
+        title="LLM Schema Registry",
+        version="0.1.0",
+        summary="Confluent Schema Registry compatible API with LLM data governance",
+        default_response_class=SchemaRegistryResponse,
+    )
+    app.state.registry = registry or Registry()
+    app.state.incompatible_error_code = int(os.environ.get("LLMSR_INCOMPATIBLE_ERROR_CODE", "409"))
+
+    @app.exception_handler(RegistryError)
+    async def registry_error(request: Request, exc: RegistryError) -> Response:
+        code = exc.error_code
+        if isinstance(exc, IncompatibleSchema):
+            code = request.app.state.incompatible_error_code
+        if exc.http_status >= 500:
+            log.error("request failed: %s %s: %s", request.method, request.url.path, exc.message)
+        return _error_response(exc.http_status, code, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = f"HTTP {exc.status_code} {exc.detail}"
+        return _error_response(exc.status_code, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _error_response(422, 422, f"Invalid request at {where}: {first.get('msg')}")
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error_response(500, 50001, f"Internal server error: {type(exc).__name__}")
+
+    @app.get("/", summary="Root (Confluent answers an empty object)")
+    def root() -> dict[str, Any]:
+        return {}
+
+    @app.get("/health", summary="Liveness and database reachability")
+    def health(request: Request) -> Response:
+        try:
+            request.app.state.registry.ping()
+        except RegistryError as exc:
+            return _error_response(503, 50001, f"database unreachable: {exc.message}")
+        return SchemaRegistryResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    def metrics() -> Response:
+        return Response(content=generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(routes_schemas.router)
+    app.include_router(routes_settings.router)
+    app.add_middleware(RegistryMiddleware)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` workers: configuration comes from the environment."""
+    return create_app(Registry())

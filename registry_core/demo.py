@@ -1,0 +1,106 @@
+"""A small demo registry: LLM subjects with several compatible versions each."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from registry_core.models import SchemaType
+from registry_core.service import Registry
+
+__all__ = ["DEMO_SUBJECTS", "seed_demo"]
+
+_MESSAGE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["role", "content"],
+    "properties": {
+        "role": {"enum": ["system", "user", "assistant", "tool"]},
+        "content": {"type": "string", "maxLength": 32768},
+    },
+}
+
+
+def _chat_request(version: int) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "model": {"type": "string", "minLength": 1, "maxLength": 64},
+        "messages": {"type": "array", "minItems": 1, "items": _MESSAGE},
+    }
+    if version >= 2:
+        properties["temperature"] = {"type": "number", "minimum": 0, "maximum": 2}
+    if version >= 3:
+        properties["max_tokens"] = {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Upper bound on generated tokens.",
+        }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ChatCompletionRequest",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["model", "messages"],
+        "properties": properties,
+    }
+
+
+def _inference_event(version: int) -> dict[str, Any]:
+    fields: list[dict[str, Any]] = [
+        {"name": "event_id", "type": "string"},
+        {"name": "model", "type": "string"},
+        {"name": "provider", "type": {
+            "type": "enum", "name": "Provider",
+            "symbols": ["OPENAI", "ANTHROPIC", "GOOGLE", "LOCAL", "OTHER"], "default": "OTHER"}},
+        {"name": "latency_ms", "type": "int" if version < 3 else "long"},
+        {"name": "prompt_tokens", "type": "int"},
+        {"name": "completion_tokens", "type": "int"},
+    ]
+    if version >= 2:
+        fields.append({"name": "cost_usd", "type": ["null", "double"], "default": None,
+                       "doc": "Billed cost of the call, when known."})
+    return {"type": "record", "name": "InferenceEvent", "namespace": "ai.llmsr.telemetry",
+            "fields": fields}
+
+
+def _preference_pair(version: int) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "prompt": {"type": "string", "minLength": 1},
+        "chosen": {"type": "string"},
+        "rejected": {"type": "string"},
+    }
+    if version >= 2:
+        properties["annotator"] = {"type": "string", "description": "Who labelled the pair."}
+    return {"type": "object", "additionalProperties": False,
+            "required": ["prompt", "chosen", "rejected"], "properties": properties}
+
+
+def _rag_chunk(version: int) -> dict[str, Any]:
+    fields: list[dict[str, Any]] = [
+        {"name": "chunk_id", "type": "string"},
+        {"name": "document_id", "type": "string"},
+        {"name": "text", "type": "string", "doc": "The chunk's text, embedded for retrieval."},
+    ]
+    if version >= 2:
+        fields.append({"name": "source_url", "type": ["null", "string"], "default": None})
+    return {"type": "record", "name": "RagChunk", "namespace": "ai.llmsr.rag", "fields": fields}
+
+
+DEMO_SUBJECTS: dict[str, tuple[SchemaType, Callable[[int], dict[str, Any]], int]] = {
+    "llm.chat-completion-request-value": (SchemaType.JSON, _chat_request, 3),
+    "llm.inference-event-value": (SchemaType.AVRO, _inference_event, 3),
+    "llm.preference-pair-value": (SchemaType.JSON, _preference_pair, 2),
+    "llm.rag-chunk-value": (SchemaType.AVRO, _rag_chunk, 2),
+}
+
+
+def seed_demo(registry: Registry, *, actor: str = "demo") -> list[tuple[str, int, int]]:
+    """Register every demo version (idempotent); return (subject, version, id) triples."""
+    out = []
+    for subject, (schema_type, build, versions) in DEMO_SUBJECTS.items():
+        for version in range(1, versions + 1):
+            result = registry.register(
+                subject, json.dumps(build(version)), schema_type, actor=actor
+            )
+            out.append((subject, result.version.version, result.version.schema_id))
+    return out
