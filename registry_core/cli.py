@@ -6,7 +6,6 @@ line on stderr (set ``LLMSR_DEBUG=1`` for the traceback).
 
 from __future__ import annotations
 
-
 import getpass
 import ipaddress
 import json
@@ -21,7 +20,6 @@ import click
 from registry_core.errors import IncompatibleSchema, RegistryError
 from registry_core.models import CompatibilityReport, SchemaReference, SchemaType, parse_version
 from registry_core.service import Registry
-
 
 EXIT_FAILED_CHECK = 1
 EXIT_USAGE = 2
@@ -168,18 +166,32 @@ def register(
     """Register the schema in FILE under SUBJECT."""
     kind = _infer_type(file, schema_type)
     result = _registry(ctx).register(
-        subject, _read_schema(file), kind, _references(references),
-        normalize=normalize or None, actor=_actor(),
+        subject,
+        _read_schema(file),
+        kind,
+        _references(references),
+        normalize=normalize or None,
+        actor=_actor(),
     )
     found = result.version
     value = {
-        "subject": found.subject, "version": found.version, "id": found.schema_id,
-        "guid": found.guid, "semver": str(found.semver), "created": result.created,
+        "subject": found.subject,
+        "version": found.version,
+        "id": found.schema_id,
+        "guid": found.guid,
+        "semver": str(found.semver),
+        "created": result.created,
         "semver_bump": result.semver_bump,
     }
     state = "registered" if result.created else "already registered"
-    _emit(ctx, value, lambda: f"{state}: {subject} version {found.version} "
-          f"(id {found.schema_id}, semver {found.semver})")
+    _emit(
+        ctx,
+        value,
+        lambda: (
+            f"{state}: {subject} version {found.version} "
+            f"(id {found.schema_id}, semver {found.semver})"
+        ),
+    )
 
 
 @cli.command()
@@ -190,25 +202,44 @@ def register(
 @json_option
 @click.pass_context
 def get(
-    ctx: click.Context, subject: str | None, version: str, schema_id: int | None, deleted: bool,
+    ctx: click.Context,
+    subject: str | None,
+    version: str,
+    schema_id: int | None,
+    deleted: bool,
     as_json: bool,
 ) -> None:
     """Print a subject's version (default latest), or a schema by --id."""
     registry = _registry(ctx)
     if schema_id is not None:
         record = registry.get_schema(schema_id)
-        _emit(ctx, {"id": record.id, "guid": record.guid, "schemaType": record.schema_type.value,
-                    "schema": record.schema}, lambda: record.schema)
+        _emit(
+            ctx,
+            {
+                "id": record.id,
+                "guid": record.guid,
+                "schemaType": record.schema_type.value,
+                "schema": record.schema,
+            },
+            lambda: record.schema,
+        )
         return
     if not subject:
         raise click.UsageError("give a SUBJECT or --id")
     found = registry.get_version(subject, version, deleted=deleted)
     _emit(
         ctx,
-        {"subject": found.subject, "version": found.version, "id": found.schema_id,
-         "guid": found.guid, "schemaType": found.schema_type.value, "semver": str(found.semver),
-         "schema": found.schema, "references": [r.as_dict() for r in found.references],
-         "deleted": found.deleted},
+        {
+            "subject": found.subject,
+            "version": found.version,
+            "id": found.schema_id,
+            "guid": found.guid,
+            "schemaType": found.schema_type.value,
+            "semver": str(found.semver),
+            "schema": found.schema,
+            "references": [r.as_dict() for r in found.references],
+            "deleted": found.deleted,
+        },
         lambda: found.schema,
     )
 
@@ -234,11 +265,18 @@ def versions(ctx: click.Context, subject: str, deleted: bool, as_json: bool) -> 
     registry = _registry(ctx)
     numbers = registry.list_versions(subject, deleted=deleted)
     rows = [registry.get_version(subject, n, deleted=True) for n in numbers]
-    value = [{"version": r.version, "id": r.schema_id, "semver": str(r.semver),
-              "deleted": r.deleted} for r in rows]
-    _emit(ctx, value, lambda: "\n".join(
-        f"{r.version}\tid={r.schema_id}\tsemver={r.semver}{'  (deleted)' if r.deleted else ''}"
-        for r in rows))
+    value = [
+        {"version": r.version, "id": r.schema_id, "semver": str(r.semver), "deleted": r.deleted}
+        for r in rows
+    ]
+    _emit(
+        ctx,
+        value,
+        lambda: "\n".join(
+            f"{r.version}\tid={r.schema_id}\tsemver={r.semver}{'  (deleted)' if r.deleted else ''}"
+            for r in rows
+        ),
+    )
 
 
 @cli.command()
@@ -251,13 +289,23 @@ def versions(ctx: click.Context, subject: str, deleted: bool, as_json: bool) -> 
 @json_option
 @click.pass_context
 def check(
-    ctx: click.Context, subject: str, file: str, schema_type: str | None, level: str | None,
-    version: str | None, references: tuple[str, ...], as_json: bool,
+    ctx: click.Context,
+    subject: str,
+    file: str,
+    schema_type: str | None,
+    level: str | None,
+    version: str | None,
+    references: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """Check FILE against SUBJECT without registering it (exit 1 if incompatible)."""
     report = _registry(ctx).check_compatibility(
-        subject, _read_schema(file), _infer_type(file, schema_type), _references(references),
-        version=version, level=level,
+        subject,
+        _read_schema(file),
+        _infer_type(file, schema_type),
+        _references(references),
+        version=version,
+        level=level,
     )
     _emit(ctx, _report_dict(report), lambda: _report_text(report))
     if not report.is_compatible:
@@ -271,8 +319,7 @@ def _report_dict(report: CompatibilityReport) -> dict[str, Any]:
         "compared_versions": list(report.compared_versions),
         "semver_bump": report.semver_bump.value if report.semver_bump else None,
         "incompatibilities": [
-            {"kind": i.kind, "path": i.path, "message": i.message}
-            for i in report.incompatibilities
+            {"kind": i.kind, "path": i.path, "message": i.message} for i in report.incompatibilities
         ],
     }
 
@@ -295,8 +342,13 @@ def _report_text(report: CompatibilityReport) -> str:
 @json_option
 @click.pass_context
 def config(
-    ctx: click.Context, subject: str | None, level: str | None, policy: str | None,
-    normalize: bool | None, delete: bool, as_json: bool,
+    ctx: click.Context,
+    subject: str | None,
+    level: str | None,
+    policy: str | None,
+    normalize: bool | None,
+    delete: bool,
+    as_json: bool,
 ) -> None:
     """Show or change the compatibility config of SUBJECT (or the global one)."""
     registry = _registry(ctx)
@@ -308,10 +360,19 @@ def config(
         )
     else:
         result = registry.get_config(subject, default_to_global=True)
-    value = {"compatibilityLevel": result.compatibility.value, "normalize": result.normalize,
-             "compatibilityPolicy": result.policy.value}
-    _emit(ctx, value, lambda: f"{result.compatibility.value} (policy {result.policy.value}"
-          f"{', normalize' if result.normalize else ''})")
+    value = {
+        "compatibilityLevel": result.compatibility.value,
+        "normalize": result.normalize,
+        "compatibilityPolicy": result.policy.value,
+    }
+    _emit(
+        ctx,
+        value,
+        lambda: (
+            f"{result.compatibility.value} (policy {result.policy.value}"
+            f"{', normalize' if result.normalize else ''})"
+        ),
+    )
 
 
 @cli.command()
@@ -322,7 +383,11 @@ def config(
 @json_option
 @click.pass_context
 def mode(
-    ctx: click.Context, subject: str | None, mode: str | None, force: bool, delete: bool,
+    ctx: click.Context,
+    subject: str | None,
+    mode: str | None,
+    force: bool,
+    delete: bool,
     as_json: bool,
 ) -> None:
     """Show or change the mode of SUBJECT (or the global one)."""
@@ -383,8 +448,11 @@ def demo_seed(ctx: click.Context, as_json: bool) -> None:
     from registry_core.demo import seed_demo
 
     rows = seed_demo(_registry(ctx))
-    _emit(ctx, [{"subject": s, "version": v, "id": i} for s, v, i in rows],
-          lambda: "\n".join(f"{s} v{v} (id {i})" for s, v, i in rows))
+    _emit(
+        ctx,
+        [{"subject": s, "version": v, "id": i} for s, v, i in rows],
+        lambda: "\n".join(f"{s} v{v} (id {i})" for s, v, i in rows),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -412,8 +480,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("LLMSR_DEBUG"):
             raise
-        click.echo(f"llmsr: unexpected error: {type(exc).__name__}: {exc} "
-                   "(set LLMSR_DEBUG=1 for details)", err=True)
+        click.echo(
+            f"llmsr: unexpected error: {type(exc).__name__}: {exc} (set LLMSR_DEBUG=1 for details)",
+            err=True,
+        )
         return EXIT_USAGE
     return 0
 

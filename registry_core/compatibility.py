@@ -70,7 +70,9 @@ def check_against(
             new, old, backward=level.backward, forward=level.forward, policy=policy
         )
         issues += found
-        messages += [f"{i.kind} at {i.path}: {i.message} (against version {version})" for i in found]
+        messages += [
+            f"{i.kind} at {i.path}: {i.message} (against version {version})" for i in found
+        ]
     return CompatibilityReport(
         is_compatible=not issues,
         level=level,

@@ -49,18 +49,34 @@ def _inference_event(version: int) -> dict[str, Any]:
     fields: list[dict[str, Any]] = [
         {"name": "event_id", "type": "string"},
         {"name": "model", "type": "string"},
-        {"name": "provider", "type": {
-            "type": "enum", "name": "Provider",
-            "symbols": ["OPENAI", "ANTHROPIC", "GOOGLE", "LOCAL", "OTHER"], "default": "OTHER"}},
+        {
+            "name": "provider",
+            "type": {
+                "type": "enum",
+                "name": "Provider",
+                "symbols": ["OPENAI", "ANTHROPIC", "GOOGLE", "LOCAL", "OTHER"],
+                "default": "OTHER",
+            },
+        },
         {"name": "latency_ms", "type": "int" if version < 3 else "long"},
         {"name": "prompt_tokens", "type": "int"},
         {"name": "completion_tokens", "type": "int"},
     ]
     if version >= 2:
-        fields.append({"name": "cost_usd", "type": ["null", "double"], "default": None,
-                       "doc": "Billed cost of the call, when known."})
-    return {"type": "record", "name": "InferenceEvent", "namespace": "ai.llmsr.telemetry",
-            "fields": fields}
+        fields.append(
+            {
+                "name": "cost_usd",
+                "type": ["null", "double"],
+                "default": None,
+                "doc": "Billed cost of the call, when known.",
+            }
+        )
+    return {
+        "type": "record",
+        "name": "InferenceEvent",
+        "namespace": "ai.llmsr.telemetry",
+        "fields": fields,
+    }
 
 
 def _preference_pair(version: int) -> dict[str, Any]:
@@ -71,8 +87,12 @@ def _preference_pair(version: int) -> dict[str, Any]:
     }
     if version >= 2:
         properties["annotator"] = {"type": "string", "description": "Who labelled the pair."}
-    return {"type": "object", "additionalProperties": False,
-            "required": ["prompt", "chosen", "rejected"], "properties": properties}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["prompt", "chosen", "rejected"],
+        "properties": properties,
+    }
 
 
 def _rag_chunk(version: int) -> dict[str, Any]:

@@ -40,26 +40,28 @@ def _one_of(enum_cls: type[enum.Enum]) -> str:
     return ", ".join(m.value for m in enum_cls)
 
 
-class SchemaType(str, enum.Enum):
+class SchemaType(enum.StrEnum):
     """The schema languages the registry understands (advertised by ``/schemas/types``)."""
 
     AVRO = "AVRO"
     JSON = "JSON"
 
     @classmethod
-    def parse(cls, value: str | None) -> SchemaType:
+    def parse(cls, value: SchemaType | str | None) -> SchemaType:
         """Read a ``schemaType`` as clients send it; a missing value means AVRO, as in Confluent."""
+        if isinstance(value, SchemaType):
+            return value
         if value is None or value == "":
             return cls.AVRO
         try:
-            return cls(value.upper())
+            return cls(str(value).upper())
         except ValueError:
             raise InvalidSchema(
                 f"Invalid schemaType '{value}': supported types are {_one_of(cls)}."
             ) from None
 
 
-class CompatibilityLevel(str, enum.Enum):
+class CompatibilityLevel(enum.StrEnum):
     NONE = "NONE"
     BACKWARD = "BACKWARD"
     BACKWARD_TRANSITIVE = "BACKWARD_TRANSITIVE"
@@ -94,7 +96,7 @@ class CompatibilityLevel(str, enum.Enum):
         return self.value.startswith(("FORWARD", "FULL"))
 
 
-class CompatibilityPolicy(str, enum.Enum):
+class CompatibilityPolicy(enum.StrEnum):
     """How strictly JSON Schema changes are judged (Confluent's ``compatibilityPolicy``)."""
 
     DEFAULT = "DEFAULT"
@@ -112,7 +114,7 @@ class CompatibilityPolicy(str, enum.Enum):
         )
 
 
-class Mode(str, enum.Enum):
+class Mode(enum.StrEnum):
     READWRITE = "READWRITE"
     READONLY = "READONLY"
     READONLY_OVERRIDE = "READONLY_OVERRIDE"
@@ -151,7 +153,7 @@ def parse_version(value: str | int) -> int:
         return number
     raise InvalidVersion(
         f"The specified version '{value}' is not a valid version id. Allowed values are "
-        f"between [1, {MAX_VERSION}] and the string \"latest\""
+        f'between [1, {MAX_VERSION}] and the string "latest"'
     )
 
 
@@ -167,7 +169,7 @@ class SchemaReference:
         return {"name": self.name, "subject": self.subject, "version": self.version}
 
 
-class SemVerBump(str, enum.Enum):
+class SemVerBump(enum.StrEnum):
     MAJOR = "major"
     MINOR = "minor"
     PATCH = "patch"

@@ -12,6 +12,7 @@ import pytest
 
 from registry_core.service import Registry
 from registry_core.storage import Database, upgrade
+from tests.servers import ServerProcess, start_server
 
 PG_ADMIN_DSN = os.environ.get("LLMSR_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 _counter = itertools.count()
@@ -75,3 +76,11 @@ def registry(db_url: str) -> Iterator[Registry]:
     reg = Registry(db_url)
     yield reg
     reg.close()
+
+
+@pytest.fixture
+def server(db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    """A real ``llmsr serve`` process on a fresh database (SQLite and PostgreSQL)."""
+    running = start_server(db_url, tmp_path)
+    yield running
+    running.stop()

@@ -74,7 +74,9 @@ class RegistryMiddleware:
 
 
 def _error_response(status: int, error_code: int, message: str) -> Response:
-    return Response(content=error_body(error_code, message), status_code=status, media_type=CONTENT_TYPE)
+    return Response(
+        content=error_body(error_code, message), status_code=status, media_type=CONTENT_TYPE
+    )
 
 
 def create_app(registry: Registry | None = None) -> FastAPI:

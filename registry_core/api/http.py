@@ -81,7 +81,9 @@ def qint(request: Request, *names: str, default: int) -> int:
         try:
             return int(value)
         except ValueError:
-            raise ApiError(400, f"Query parameter '{name}' must be an integer, not {value!r}") from None
+            raise ApiError(
+                400, f"Query parameter '{name}' must be an integer, not {value!r}"
+            ) from None
     return default
 
 

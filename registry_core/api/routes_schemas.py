@@ -266,9 +266,7 @@ def referenced_by(subject: str, version: str, request: Request) -> list[int]:
 )
 def fields(subject: str, version: str, request: Request) -> list[dict[str, Any]]:
     found = registry(request).fields(subject_param(subject), version)
-    return [
-        {"path": f.path, "type": f.type, "required": f.required, "doc": f.doc} for f in found
-    ]
+    return [{"path": f.path, "type": f.type, "required": f.required, "doc": f.doc} for f in found]
 
 
 @router.delete("/subjects/{subject}/versions/{version}", summary="Delete one version")

@@ -37,7 +37,10 @@ async def _put_config(subject: str | None, request: Request) -> dict[str, Any]:
     if normalize is not None and not isinstance(normalize, bool):
         raise InvalidCompatibilityLevel(f"'normalize' must be true or false, not {normalize!r}")
     config = registry(request).set_config(
-        subject, compatibility=level, normalize=normalize, policy=policy,
+        subject,
+        compatibility=level,
+        normalize=normalize,
+        policy=policy,
         actor=request.state.actor,
     )
     response: dict[str, Any] = {"compatibility": config.compatibility.value}

@@ -96,9 +96,7 @@ class _Checker:
                 return _check_names(reader, writer, path) + _check_enum(reader, writer, path)
             if isinstance(reader, avro_schema.RecordSchema):
                 assert isinstance(writer, avro_schema.RecordSchema)
-                return _check_names(reader, writer, path) + self._check_fields(
-                    reader, writer, path
-                )
+                return _check_names(reader, writer, path) + self._check_fields(reader, writer, path)
             if isinstance(reader, avro_schema.UnionSchema):
                 assert isinstance(writer, avro_schema.UnionSchema)
                 found = []
@@ -151,9 +149,7 @@ class _Checker:
                 found.extend(self.compare(field.type, writer_field.type, f"{field_path}/type"))
             elif field.has_default:
                 continue
-            elif isinstance(field.type, avro_schema.EnumSchema) and field.type.props.get(
-                "default"
-            ):
+            elif isinstance(field.type, avro_schema.EnumSchema) and field.type.props.get("default"):
                 # Mirrors SchemaCompatibility: the enum field is matched against the writer
                 # record itself, which only an identical enum could satisfy.
                 found.extend(self.compare(field.type, writer, f"{field_path}/type"))

@@ -44,9 +44,10 @@ class ResolvedReference:
 class ParsedSchema:
     """A schema that parsed and passed its format's checks.
 
-    ``canonical`` is the stored form (compact JSON, key order kept); ``normalized`` is the form used
-    when ``normalize=true`` (keys sorted, format-specific clean-ups); ``structure`` is the normalized
-    form without documentation, so two versions that differ only in docs have equal structures.
+    ``canonical`` is the stored form (compact JSON, key order kept); ``normalized`` is the form
+    used when ``normalize=true`` (keys sorted, format-specific clean-ups); ``structure`` is the
+    normalized form without documentation, so versions differing only in docs have equal
+    structures.
     ``native`` is the format library's own object (an Avro ``Schema``; for JSON the document).
     """
 
@@ -98,10 +99,8 @@ def compact_json(document: Any, *, sort_keys: bool = False) -> str:
     return json.dumps(document, separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=False)
 
 
-def fingerprint(
-    schema_type: SchemaType, text: str, references: Sequence[SchemaReference]
-) -> str:
-    """MD5 over the type, the stored text and the references: the registry's identity of a schema."""
+def fingerprint(schema_type: SchemaType, text: str, references: Sequence[SchemaReference]) -> str:
+    """MD5 over type, stored text and references: the registry's identity of a schema."""
     refs = [[r.name, r.subject, r.version] for r in references]
     payload = compact_json([schema_type.value, text, refs])
     return hashlib.md5(payload.encode("utf-8")).hexdigest()

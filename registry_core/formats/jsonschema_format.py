@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import jsonschema.exceptions
@@ -45,7 +45,7 @@ def _strip(node: Any, drop: frozenset[str]) -> Any:
 
 def _validator_class(document: Any) -> type[Any]:
     if not isinstance(document, dict) or "$schema" not in document:
-        return jsonschema.Draft7Validator
+        return cast(type[Any], jsonschema.Draft7Validator)
     uri = document["$schema"]
     if not isinstance(uri, str) or uri.rstrip("#") not in DRAFTS:
         raise InvalidSchema(
@@ -100,9 +100,7 @@ class JsonSchemaFormat:
         try:
             validator.check_schema(document)
         except jsonschema.exceptions.SchemaError as exc:
-            raise InvalidSchema(
-                f"Invalid {where} at {pointer(exc.path)}: {exc.message}"
-            ) from None
+            raise InvalidSchema(f"Invalid {where} at {pointer(exc.path)}: {exc.message}") from None
         except RecursionError:
             raise InvalidSchema(f"Invalid {where}: nested too deeply") from None
 
@@ -126,7 +124,10 @@ class JsonSchemaFormat:
             _validator_class(document).META_SCHEMA["$schema"]
         )
         registry: referencing.Registry[Any] = referencing.Registry().with_resources(resources)
-        return registry.with_resource("", root_spec.create_resource(document))
+        root: referencing.Registry[Any] = registry.with_resource(
+            "", root_spec.create_resource(document)
+        )
+        return root
 
     @staticmethod
     def _check_refs_resolve(document: Any, registry: referencing.Registry[Any]) -> None:

@@ -101,9 +101,7 @@ class Database:
             with conn.begin():
                 yield conn
 
-    def run(
-        self, work: Callable[[Connection], T], *, write: bool = True, attempts: int = 12
-    ) -> T:
+    def run(self, work: Callable[[Connection], T], *, write: bool = True, attempts: int = 12) -> T:
         """Run ``work`` in one transaction, retrying the whole of it on a conflict."""
         delay = 0.005
         for attempt in range(1, attempts + 1):

@@ -6,9 +6,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, and_, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from registry_core.models import (
@@ -35,13 +35,13 @@ from registry_core.storage.tables import (
 
 GLOBAL = ""  # the scope of global config and mode rows
 
-S = SchemaRow.__table__
-R = SchemaReferenceRow.__table__
-SJ = SubjectRow.__table__
-SV = SubjectVersionRow.__table__
-CF = ConfigRow.__table__
-MD = ModeRow.__table__
-AU = AuditEventRow.__table__
+S = cast(Table, SchemaRow.__table__)
+R = cast(Table, SchemaReferenceRow.__table__)
+SJ = cast(Table, SubjectRow.__table__)
+SV = cast(Table, SubjectVersionRow.__table__)
+CF = cast(Table, ConfigRow.__table__)
+MD = cast(Table, ModeRow.__table__)
+AU = cast(Table, AuditEventRow.__table__)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -109,11 +109,13 @@ def _versions_query() -> Any:
     )
 
 
-def _insert_ignoring_conflict(conn: Connection, table: Any, values: dict[str, Any], key: str) -> None:
+def _insert_ignoring_conflict(
+    conn: Connection, table: Any, values: dict[str, Any], key: str
+) -> None:
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing(
-            index_elements=[key]
+        stmt: Any = (
+            postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
         )
     elif dialect == "sqlite":
         stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
@@ -183,12 +185,20 @@ def insert_schema(
     _insert_ignoring_conflict(conn, S, values, "fingerprint")
     new_id = schema_id_by_fingerprint(conn, fingerprint)
     assert new_id is not None
-    if references and not conn.execute(select(R.c.schema_id).where(R.c.schema_id == new_id)).first():
+    if (
+        references
+        and not conn.execute(select(R.c.schema_id).where(R.c.schema_id == new_id)).first()
+    ):
         conn.execute(
             insert(R),
             [
-                {"schema_id": new_id, "position": i, "name": r.name, "subject": r.subject,
-                 "version": r.version}
+                {
+                    "schema_id": new_id,
+                    "position": i,
+                    "name": r.name,
+                    "subject": r.subject,
+                    "version": r.version,
+                }
                 for i, r in enumerate(references)
             ],
         )
@@ -225,7 +235,7 @@ def lock_subject(conn: Connection, subject: str) -> int:
         select(SJ.c.id).where(SJ.c.name == subject).with_for_update()
     ).scalar()
     assert subject_id is not None
-    return subject_id
+    return int(subject_id)
 
 
 def subject_id(conn: Connection, subject: str) -> int | None:
@@ -297,7 +307,9 @@ def remove_subject_if_empty(conn: Connection, subject_id_: int, name: str) -> No
         conn.execute(delete(MD).where(MD.c.scope == name))
 
 
-def subject_names(conn: Connection, *, prefix: str | None, deleted: bool, deleted_only: bool) -> list[str]:
+def subject_names(
+    conn: Connection, *, prefix: str | None, deleted: bool, deleted_only: bool
+) -> list[str]:
     live = func.sum(func.cast(SV.c.deleted.is_(False), type_=SV.c.version.type))
     query = (
         select(SJ.c.name, live.label("live"))
@@ -307,9 +319,9 @@ def subject_names(conn: Connection, *, prefix: str | None, deleted: bool, delete
     )
     if prefix:
         query = query.where(SJ.c.name.startswith(prefix, autoescape=True))
-    names = []
-    for name, live_count in conn.execute(query):
-        has_live = bool(live_count)
+    names: list[str] = []
+    for row in conn.execute(query):
+        name, has_live = str(row[0]), bool(row[1])
         if deleted_only:
             if not has_live:
                 names.append(name)

@@ -59,7 +59,7 @@ class SchemaRow(Base):
     """
 
     __tablename__ = "schemas"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, Identity(start=1), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(32), unique=True)

@@ -14,8 +14,14 @@ from registry_core.formats.avro_compat import check_compatibility
 
 PRIMITIVES = ["null", "boolean", "int", "long", "float", "double", "bytes", "string"]
 DEFAULTS: dict[str, Any] = {
-    "null": None, "boolean": False, "int": 0, "long": 0, "float": 0.5, "double": 1.5,
-    "bytes": "", "string": "",
+    "null": None,
+    "boolean": False,
+    "int": 0,
+    "long": 0,
+    "float": 0.5,
+    "double": 1.5,
+    "bytes": "",
+    "string": "",
 }
 FIELD_NAMES = ["id", "text", "role", "tokens", "score"]
 SYMBOLS = ["SYSTEM", "USER", "ASSISTANT", "TOOL"]
@@ -26,7 +32,9 @@ def types(name: str) -> st.SearchStrategy[Any]:
     leaf = st.sampled_from(PRIMITIVES)
     enum = st.builds(
         lambda symbols, default: {
-            "type": "enum", "name": f"E_{name}", "symbols": symbols,
+            "type": "enum",
+            "name": f"E_{name}",
+            "symbols": symbols,
             **({"default": symbols[0]} if default else {}),
         },
         st.lists(st.sampled_from(SYMBOLS), min_size=1, max_size=4, unique=True),
@@ -35,8 +43,12 @@ def types(name: str) -> st.SearchStrategy[Any]:
     fixed = st.builds(
         lambda size: {"type": "fixed", "name": f"F_{name}", "size": size}, st.sampled_from([8, 16])
     )
-    union = st.lists(st.sampled_from(["null", "int", "long", "string", "double"]),
-                     min_size=1, max_size=3, unique=True)
+    union = st.lists(
+        st.sampled_from(["null", "int", "long", "string", "double"]),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    )
     array = st.builds(lambda items: {"type": "array", "items": items}, leaf)
     mapping = st.builds(lambda values: {"type": "map", "values": values}, leaf)
     return st.one_of(leaf, enum, fixed, union, array, mapping)

@@ -1,0 +1,23 @@
+"""The registry's use cases. Each runs in one transaction; every write appends an audit event.
+
+``Registry`` is what the REST API, the CLI, Dagster and the dashboard all call.
+"""
+
+from __future__ import annotations
+
+from registry_core.service.base import DEFAULT_MAX_SCHEMA_BYTES, RegisterResult
+from registry_core.service.reads import ReadsMixin
+from registry_core.service.settings import SettingsMixin
+from registry_core.service.writes import WritesMixin
+
+__all__ = ["DEFAULT_MAX_SCHEMA_BYTES", "RegisterResult", "Registry"]
+
+
+class Registry(ReadsMixin, SettingsMixin, WritesMixin):
+    """A schema registry over one database (``LLMSR_DATABASE_URL`` by default).
+
+    Args:
+        url: SQLAlchemy URL; SQLite (embedded default) or ``postgresql+psycopg://...``.
+        database: an existing ``Database`` to share instead of ``url``.
+        max_schema_bytes: schemas larger than this are refused with 42209.
+    """

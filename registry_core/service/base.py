@@ -1,0 +1,213 @@
+"""Shared state of the use cases: the database, caches of immutable schemas, parsing."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection
+
+from registry_core.errors import (
+    InvalidSchema,
+    InvalidSubject,
+    SchemaTooLarge,
+)
+from registry_core.formats import ParsedSchema, ResolvedReference, format_for
+from registry_core.models import (
+    LATEST,
+    CompatibilityReport,
+    Mode,
+    SchemaReference,
+    SchemaType,
+    SemVerBump,
+    SubjectConfig,
+    SubjectVersion,
+)
+from registry_core.storage import Database, repository
+from registry_core.storage.database import upgrade
+from registry_core.storage.repository import GLOBAL, VersionRow
+
+__all__ = ["DEFAULT_MAX_SCHEMA_BYTES", "SYSTEM_ACTOR", "RegisterResult", "RegistryBase"]
+
+DEFAULT_MAX_SCHEMA_BYTES = 1024 * 1024
+SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RegisterResult:
+    """What a registration produced; ``created`` is False when the schema was already there."""
+
+    version: SubjectVersion
+    created: bool
+    semver_bump: str | None = None
+
+
+class _LruCache:
+    """A small thread-safe LRU for immutable values (schemas by id never change)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+
+def _check_subject(subject: str) -> str:
+    if not subject or not subject.strip() or any(ord(c) < 0x20 for c in subject):
+        raise InvalidSubject(
+            f"Invalid subject {subject!r}: a subject must be non-empty and contain no control "
+            "characters"
+        )
+    if len(subject) > 512:
+        raise InvalidSubject(f"Invalid subject: {len(subject)} characters, the limit is 512")
+    return subject
+
+
+class RegistryBase:
+    """A schema registry over one database (``LLMSR_DATABASE_URL`` by default).
+
+    Args:
+        url: SQLAlchemy URL; SQLite (embedded default) or ``postgresql+psycopg://...``.
+        database: an existing ``Database`` to share instead of ``url``.
+        max_schema_bytes: schemas larger than this are refused with 42209.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        database: Database | None = None,
+        max_schema_bytes: int | None = None,
+        pool_size: int = 10,
+    ) -> None:
+        self.db = database or Database(url, pool_size=pool_size)
+        self.max_schema_bytes = max_schema_bytes or int(
+            os.environ.get("LLMSR_MAX_SCHEMA_BYTES", DEFAULT_MAX_SCHEMA_BYTES)
+        )
+        self._schema_cache = _LruCache(10_000)  # id -> SchemaRecord
+        self._parsed_cache = _LruCache(2_000)  # id -> ParsedSchema
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Create or upgrade the tables (Alembic ``upgrade head``)."""
+        upgrade(self.db)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def _to_model(self, conn: Connection, row: VersionRow) -> SubjectVersion:
+        return row.to_model(repository.references_of(conn, row.schema_id))
+
+    def _effective_config(self, conn: Connection, subject: str | None) -> SubjectConfig:
+        if subject:
+            found = repository.get_config(conn, subject)
+            if found is not None:
+                return found
+        return repository.get_config(conn, GLOBAL) or SubjectConfig()
+
+    def _effective_mode(self, conn: Connection, subject: str | None) -> Mode:
+        if subject:
+            found = repository.get_mode(conn, subject)
+            if found is not None:
+                return found
+        return repository.get_mode(conn, GLOBAL) or Mode.READWRITE
+
+    # --- parsing -------------------------------------------------------------------------
+
+    def _resolve_references(
+        self, conn: Connection, references: Sequence[SchemaReference], seen: tuple[str, ...] = ()
+    ) -> list[ResolvedReference]:
+        """References with their schema texts, dependencies first (what parsers need)."""
+        resolved: list[ResolvedReference] = []
+        for ref in references:
+            row = repository.version(conn, ref.subject, ref.version, deleted=True)
+            if row is None:
+                raise InvalidSchema(
+                    f"Invalid schema: reference '{ref.name}' points to subject '{ref.subject}' "
+                    f"version {ref.version}, which does not exist"
+                )
+            key = f"{row.subject}:{row.version}"
+            if key in seen:
+                raise InvalidSchema(f"Invalid schema: circular reference through {key}")
+            nested = repository.references_of(conn, row.schema_id)
+            for dep in self._resolve_references(conn, nested, (*seen, key)):
+                if all(dep.name != r.name for r in resolved):
+                    resolved.append(dep)
+            resolved.append(
+                ResolvedReference(
+                    name=ref.name,
+                    subject=row.subject,
+                    version=row.version,
+                    schema=row.schema,
+                    schema_type=row.schema_type,
+                )
+            )
+        return resolved
+
+    def _parse_new(
+        self,
+        conn: Connection,
+        schema: str,
+        schema_type: SchemaType,
+        references: Sequence[SchemaReference],
+    ) -> ParsedSchema:
+        if not isinstance(schema, str):
+            raise InvalidSchema("Invalid schema: 'schema' must be a string holding the schema")
+        if len(schema.encode("utf-8")) > self.max_schema_bytes:
+            raise SchemaTooLarge(
+                f"Schema too large: {len(schema.encode('utf-8'))} bytes, the limit is "
+                f"{self.max_schema_bytes} bytes"
+            )
+        pinned = [r if r.version != LATEST else self._pin_latest(conn, r) for r in references]
+        return format_for(schema_type).parse(schema, self._resolve_references(conn, pinned))
+
+    def _pin_latest(self, conn: Connection, ref: SchemaReference) -> SchemaReference:
+        row = repository.version(conn, ref.subject, LATEST, deleted=False)
+        if row is None:
+            raise InvalidSchema(
+                f"Invalid schema: reference '{ref.name}' points to subject '{ref.subject}', "
+                "which has no versions"
+            )
+        return SchemaReference(name=ref.name, subject=ref.subject, version=row.version)
+
+    def _parsed(self, conn: Connection, row: VersionRow) -> ParsedSchema:
+        cached: ParsedSchema | None = self._parsed_cache.get(row.schema_id)
+        if cached is None:
+            refs = repository.references_of(conn, row.schema_id)
+            cached = format_for(row.schema_type).parse(
+                row.schema, self._resolve_references(conn, refs)
+            )
+            self._parsed_cache.put(row.schema_id, cached)
+        return cached
+
+
+def _config_dict(config: SubjectConfig | None) -> dict[str, Any] | None:
+    if config is None:
+        return None
+    return {
+        "compatibility": config.compatibility.value,
+        "normalize": config.normalize,
+        "policy": config.policy.value,
+    }
+
+
+def _with_bump(report: CompatibilityReport, bump: SemVerBump) -> CompatibilityReport:
+    return replace(report, semver_bump=bump)

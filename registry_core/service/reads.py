@@ -1,0 +1,184 @@
+"""Read use cases: schemas by id, subjects, versions, lookups, fields, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from registry_core.errors import (
+    SchemaNotFound,
+    SubjectNotFound,
+    VersionNotFound,
+)
+from registry_core.formats import fingerprint, format_for
+from registry_core.models import (
+    LATEST,
+    FieldInfo,
+    SchemaRecord,
+    SchemaReference,
+    SchemaType,
+    SubjectVersion,
+    parse_version,
+)
+from registry_core.service.base import (
+    RegistryBase,
+)
+from registry_core.storage import repository
+from registry_core.storage.repository import VersionRow
+
+
+class ReadsMixin(RegistryBase):
+    # --- reads ---------------------------------------------------------------------------
+
+    def get_schema(self, schema_id: int) -> SchemaRecord:
+        """The schema with this global id; cached, since ids never change meaning."""
+        cached: SchemaRecord | None = self._schema_cache.get(schema_id)
+        if cached is not None:
+            return cached
+        record = self.db.read(lambda conn: repository.schema_by_id(conn, schema_id))
+        if record is None:
+            raise SchemaNotFound(f"Schema {schema_id} not found")
+        self._schema_cache.put(schema_id, record)
+        return record
+
+    def get_schema_by_guid(self, guid: str) -> SchemaRecord:
+        schema_id = self.db.read(lambda conn: repository.schema_by_guid(conn, guid.lower()))
+        if schema_id is None:
+            raise SchemaNotFound(f"Schema with guid {guid} not found")
+        return self.get_schema(schema_id)
+
+    def schema_usages(self, schema_id: int, *, deleted: bool = False) -> list[tuple[str, int]]:
+        """(subject, version) pairs registered with this schema id."""
+        self.get_schema(schema_id)
+        return self.db.read(
+            lambda conn: repository.subjects_of_schema(conn, schema_id, deleted=deleted)
+        )
+
+    def subjects(
+        self, *, prefix: str | None = None, deleted: bool = False, deleted_only: bool = False
+    ) -> list[str]:
+        return self.db.read(
+            lambda conn: repository.subject_names(
+                conn, prefix=prefix, deleted=deleted, deleted_only=deleted_only
+            )
+        )
+
+    def list_versions(
+        self, subject: str, *, deleted: bool = False, deleted_only: bool = False
+    ) -> list[int]:
+        def work(conn: Connection) -> list[int]:
+            rows = repository.versions(conn, subject, deleted=True)
+            if not rows or (not deleted and not deleted_only and all(r.deleted for r in rows)):
+                raise SubjectNotFound(subject)
+            if deleted_only:
+                return [r.version for r in rows if r.deleted]
+            return [r.version for r in rows if deleted or not r.deleted]
+
+        return self.db.read(work)
+
+    def get_version(
+        self, subject: str, version: int | str, *, deleted: bool = False
+    ) -> SubjectVersion:
+        """One version of a subject; ``latest`` or -1 for the newest live one."""
+        number = parse_version(version)
+
+        def work(conn: Connection) -> SubjectVersion:
+            row = repository.version(conn, subject, number, deleted=deleted)
+            if row is None:
+                if repository.subject_id(conn, subject) is None or not repository.versions(
+                    conn, subject, deleted=deleted
+                ):
+                    raise SubjectNotFound(subject)
+                raise VersionNotFound(subject, version)
+            return self._to_model(conn, row)
+
+        return self.db.read(work)
+
+    def list_schemas(
+        self,
+        *,
+        prefix: str | None = None,
+        deleted: bool = False,
+        latest_only: bool = False,
+    ) -> list[SubjectVersion]:
+        def work(conn: Connection) -> list[SubjectVersion]:
+            rows = repository.all_versions(conn, prefix=prefix, deleted=deleted)
+            if latest_only:
+                latest: dict[str, VersionRow] = {}
+                for row in rows:
+                    latest[row.subject] = row
+                rows = list(latest.values())
+            return [self._to_model(conn, r) for r in rows]
+
+        return self.db.read(work)
+
+    def referenced_by(self, subject: str, version: int | str) -> list[int]:
+        found = self.get_version(subject, version)
+        return self.db.read(lambda conn: repository.referrers(conn, subject, found.version))
+
+    def fields(self, subject: str, version: int | str = LATEST) -> list[FieldInfo]:
+        """The fields of a registered version, as JSON pointers into the data."""
+        found = self.get_version(subject, version, deleted=True)
+
+        def work(conn: Connection) -> list[FieldInfo]:
+            row = repository.version(conn, subject, found.version, deleted=True)
+            assert row is not None
+            return format_for(row.schema_type).fields(self._parsed(conn, row))
+
+        return self.db.read(work)
+
+    def lookup(
+        self,
+        subject: str,
+        schema: str,
+        schema_type: SchemaType | str | None = SchemaType.AVRO,
+        references: Sequence[SchemaReference] = (),
+        *,
+        normalize: bool | None = None,
+        deleted: bool = False,
+    ) -> SubjectVersion:
+        """The version of ``subject`` registered with this schema (POST /subjects/{subject})."""
+        kind = SchemaType.parse(schema_type)
+
+        def work(conn: Connection) -> SubjectVersion:
+            if repository.subject_id(conn, subject) is None:
+                raise SubjectNotFound(subject)
+            parsed = self._parse_new(conn, schema, kind, references)
+            candidates = {
+                fingerprint(kind, parsed.canonical, references),
+                fingerprint(kind, parsed.normalized, references),
+            }
+            rows = repository.versions(conn, subject, deleted=deleted)
+            if not rows and not deleted:
+                raise SubjectNotFound(subject)
+            for row in reversed(rows):
+                if row.fingerprint in candidates:
+                    return self._to_model(conn, row)
+            raise SchemaNotFound(f"Schema not found under subject '{subject}'")
+
+        return self.db.read(work)
+
+    # --- audit ---------------------------------------------------------------------------
+
+    def audit_events(
+        self,
+        *,
+        subject: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        """The audit trail, oldest first, filtered by subject, actor, action and time."""
+        return self.db.read(
+            lambda conn: repository.audit_events(
+                conn, subject=subject, actor=actor, action=action, since=since, limit=limit
+            )
+        )
+
+    def ping(self) -> bool:
+        """Whether the database answers (for ``/health``)."""
+        return bool(self.db.read(lambda conn: conn.execute(text("SELECT 1")).scalar()))

@@ -1,0 +1,336 @@
+"""Write use cases: compatibility checks, registration and deletion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection
+
+from registry_core import compatibility
+from registry_core.errors import (
+    IdMismatch,
+    IncompatibleSchema,
+    OperationNotPermitted,
+    ReferenceExists,
+    SubjectNotFound,
+    SubjectNotSoftDeleted,
+    SubjectSoftDeleted,
+    VersionNotFound,
+    VersionNotSoftDeleted,
+    VersionSoftDeleted,
+)
+from registry_core.formats import fingerprint, guid_of
+from registry_core.models import (
+    FIRST_SEMVER,
+    LATEST,
+    CompatibilityLevel,
+    CompatibilityReport,
+    Mode,
+    SchemaReference,
+    SchemaType,
+    SemVer,
+    SemVerBump,
+    parse_version,
+)
+from registry_core.service.base import (
+    SYSTEM_ACTOR,
+    RegisterResult,
+    RegistryBase,
+    _check_subject,
+    _with_bump,
+)
+from registry_core.storage import repository
+
+
+class WritesMixin(RegistryBase):
+    # --- compatibility -------------------------------------------------------------------
+
+    def check_compatibility(
+        self,
+        subject: str,
+        schema: str,
+        schema_type: SchemaType | str | None = SchemaType.AVRO,
+        references: Sequence[SchemaReference] = (),
+        *,
+        version: int | str | None = None,
+        level: CompatibilityLevel | str | None = None,
+    ) -> CompatibilityReport:
+        """Check a candidate schema against the subject without registering it.
+
+        With ``version`` it is compared with that one version (as Confluent does, even for
+        transitive levels); without, with every live version the level requires.
+        """
+        kind = SchemaType.parse(schema_type)
+        number = parse_version(version) if version is not None else None
+
+        def work(conn: Connection) -> CompatibilityReport:
+            config = self._effective_config(conn, subject)
+            chosen = CompatibilityLevel.parse(level) if level is not None else config.compatibility
+            parsed = self._parse_new(conn, schema, kind, references)
+            rows = repository.versions(conn, subject, deleted=False)
+            if number is not None:
+                if number == LATEST and not rows:
+                    return compatibility.check_against(parsed, [], chosen, config.policy)
+                row = repository.version(conn, subject, number, deleted=False)
+                if row is None:
+                    if not rows:
+                        raise SubjectNotFound(subject)
+                    raise VersionNotFound(subject, version if version is not None else "")
+                rows = [row]
+                if chosen.transitive:
+                    chosen = CompatibilityLevel(chosen.value.removesuffix("_TRANSITIVE"))
+            existing = [(r.version, self._parsed(conn, r)) for r in rows]
+            report = compatibility.check_against(parsed, existing, chosen, config.policy)
+            if rows and report.is_compatible:
+                bump = compatibility.semver_bump(
+                    self._parsed(conn, rows[-1]), parsed, chosen, config.policy
+                )
+                return _with_bump(report, bump)
+            if rows:
+                return _with_bump(report, SemVerBump.MAJOR)
+            return report
+
+        return self.db.read(work)
+
+    # --- writes --------------------------------------------------------------------------
+
+    def register(
+        self,
+        subject: str,
+        schema: str,
+        schema_type: SchemaType | str | None = SchemaType.AVRO,
+        references: Sequence[SchemaReference] = (),
+        *,
+        normalize: bool | None = None,
+        schema_id: int | None = None,
+        version: int | None = None,
+        force: bool = False,
+        actor: str = SYSTEM_ACTOR,
+    ) -> RegisterResult:
+        """Register ``schema`` under ``subject`` and return its global id and version.
+
+        An identical schema already live in the subject returns the existing version before any
+        compatibility check; otherwise the subject's compatibility level is enforced (except in
+        IMPORT mode or with ``force``). ``schema_id`` and ``version`` are for IMPORT mode only.
+        """
+        _check_subject(subject)
+        kind = SchemaType.parse(schema_type)
+        if version is not None:
+            parse_version(version)
+        return self.db.run(
+            lambda conn: self._register(
+                conn,
+                subject,
+                schema,
+                kind,
+                tuple(references),
+                normalize,
+                schema_id,
+                version,
+                force,
+                actor,
+            )
+        )
+
+    def _register(
+        self,
+        conn: Connection,
+        subject: str,
+        schema: str,
+        kind: SchemaType,
+        references: tuple[SchemaReference, ...],
+        normalize: bool | None,
+        schema_id: int | None,
+        version: int | None,
+        force: bool,
+        actor: str,
+    ) -> RegisterResult:
+        mode = self._effective_mode(conn, subject)
+        if not mode.writable:
+            raise OperationNotPermitted(f"Subject '{subject}' is in read-only mode ({mode.value})")
+        importing = mode is Mode.IMPORT
+        if schema_id is not None and not importing:
+            raise OperationNotPermitted(
+                "Schema ids can only be specified in IMPORT mode; set the mode of the subject "
+                "or the registry to IMPORT first"
+            )
+        config = self._effective_config(conn, subject)
+        use_normalized = config.normalize if normalize is None else normalize
+        parsed = self._parse_new(conn, schema, kind, references)
+        stored = parsed.text(normalize=use_normalized)
+        pinned = tuple(r if r.version != LATEST else self._pin_latest(conn, r) for r in references)
+        fp = fingerprint(kind, stored, pinned)
+
+        subject_id = repository.lock_subject(conn, subject)
+        live = repository.versions(conn, subject, deleted=False)
+        for row in live:
+            same = row.fingerprint == fp and schema_id in (None, row.schema_id)
+            if same and version in (None, LATEST, row.version):
+                return RegisterResult(version=self._to_model(conn, row), created=False)
+        if version == LATEST and live and live[-1].fingerprint == fp:
+            return RegisterResult(version=self._to_model(conn, live[-1]), created=False)
+
+        existing_id = repository.schema_id_by_fingerprint(conn, fp)
+        if schema_id is not None:
+            if existing_id is not None and existing_id != schema_id:
+                raise IdMismatch(
+                    f"Schema already registered with id {existing_id} instead of input id "
+                    f"{schema_id}"
+                )
+            taken = repository.schema_by_id(conn, schema_id)
+            if taken is not None and existing_id is None:
+                raise IdMismatch(
+                    f"Overwrite new schema with id {schema_id} is not permitted: the id is "
+                    "taken by a different schema"
+                )
+
+        bump = None
+        semver = FIRST_SEMVER
+        if live:
+            previous = self._parsed(conn, live[-1])
+            if not (importing or force):
+                report = compatibility.check_against(
+                    parsed,
+                    [(r.version, self._parsed(conn, r)) for r in live],
+                    config.compatibility,
+                    config.policy,
+                )
+                if not report.is_compatible:
+                    raise IncompatibleSchema(
+                        f"Schema being registered is incompatible with an earlier schema for "
+                        f"subject '{subject}' ({config.compatibility.value}): "
+                        + "; ".join(report.messages),
+                        list(report.messages),
+                    )
+            bump = compatibility.semver_bump(previous, parsed, config.compatibility, config.policy)
+            semver = SemVer.parse(live[-1].semver).bump(bump)
+        new_id = repository.insert_schema(
+            conn,
+            fingerprint=fp,
+            guid=guid_of(fp),
+            schema_type=kind,
+            schema=stored,
+            references=pinned,
+            schema_id=schema_id,
+        )
+        number = version if version not in (None, LATEST) else None
+        if number is not None:
+            if repository.version(conn, subject, number, deleted=True) is not None:
+                raise OperationNotPermitted(
+                    f"Version {number} of subject '{subject}' already exists"
+                )
+        else:
+            number = repository.max_version(conn, subject_id) + 1
+        repository.insert_version(
+            conn, subject_id_=subject_id, version_=number, schema_id=new_id, semver=str(semver)
+        )
+        repository.append_audit(
+            conn,
+            actor=actor,
+            action="schema.registered",
+            subject=subject,
+            version=number,
+            schema_id=new_id,
+            after={"schema_type": kind.value, "semver": str(semver), "fingerprint": fp},
+        )
+        created = repository.version(conn, subject, number, deleted=False)
+        assert created is not None
+        return RegisterResult(
+            version=self._to_model(conn, created),
+            created=True,
+            semver_bump=bump.value if bump else None,
+        )
+
+    def _refuse_if_referenced(self, conn: Connection, subject: str, numbers: Sequence[int]) -> None:
+        for number in numbers:
+            users = repository.referrers(conn, subject, number)
+            if users:
+                raise ReferenceExists(
+                    f"One or more references exist to the schema {{subject={subject}, "
+                    f"version={number}}}: schema ids {users}"
+                )
+
+    def delete_subject(
+        self, subject: str, *, permanent: bool = False, actor: str = SYSTEM_ACTOR
+    ) -> list[int]:
+        """Soft-delete every version (or, with ``permanent``, remove soft-deleted ones)."""
+
+        def work(conn: Connection) -> list[int]:
+            subject_id = repository.subject_id(conn, subject)
+            rows = repository.versions(conn, subject, deleted=True) if subject_id else []
+            if subject_id is None or not rows:
+                raise SubjectNotFound(subject)
+            live = [r.version for r in rows if not r.deleted]
+            if permanent:
+                if live:
+                    raise SubjectNotSoftDeleted(
+                        f"Subject '{subject}' was not deleted first before being permanently "
+                        "deleted"
+                    )
+                numbers = [r.version for r in rows]
+                self._refuse_if_referenced(conn, subject, numbers)
+                repository.remove_versions(conn, subject_id, numbers)
+                repository.remove_subject_if_empty(conn, subject_id, subject)
+                action = "subject.deleted_permanently"
+            else:
+                if not live:
+                    raise SubjectSoftDeleted(f"Subject '{subject}' was soft deleted")
+                numbers = live
+                self._refuse_if_referenced(conn, subject, numbers)
+                repository.mark_deleted(conn, subject_id, numbers)
+                action = "subject.deleted"
+            repository.append_audit(
+                conn, actor=actor, action=action, subject=subject, before={"versions": numbers}
+            )
+            return numbers
+
+        return self.db.run(work)
+
+    def delete_version(
+        self,
+        subject: str,
+        version: int | str,
+        *,
+        permanent: bool = False,
+        actor: str = SYSTEM_ACTOR,
+    ) -> int:
+        """Soft-delete one version (or, with ``permanent``, remove a soft-deleted one)."""
+        number = parse_version(version)
+
+        def work(conn: Connection) -> int:
+            subject_id = repository.subject_id(conn, subject)
+            if subject_id is None or not repository.versions(conn, subject, deleted=True):
+                raise SubjectNotFound(subject)
+            row = repository.version(conn, subject, number, deleted=permanent or number != LATEST)
+            if row is None:
+                raise VersionNotFound(subject, version)
+            if permanent:
+                if not row.deleted:
+                    raise VersionNotSoftDeleted(
+                        f"Subject '{subject}' Version {row.version} was not deleted first before "
+                        "being permanently deleted"
+                    )
+                self._refuse_if_referenced(conn, subject, [row.version])
+                repository.remove_versions(conn, subject_id, [row.version])
+                repository.remove_subject_if_empty(conn, subject_id, subject)
+                action = "version.deleted_permanently"
+            else:
+                if row.deleted:
+                    raise VersionSoftDeleted(
+                        f"Subject '{subject}' Version {row.version} was soft deleted. Set "
+                        "permanent=true to delete permanently"
+                    )
+                self._refuse_if_referenced(conn, subject, [row.version])
+                repository.mark_deleted(conn, subject_id, [row.version])
+                action = "version.deleted"
+            repository.append_audit(
+                conn,
+                actor=actor,
+                action=action,
+                subject=subject,
+                version=row.version,
+                schema_id=row.schema_id,
+            )
+            return row.version
+
+        return self.db.run(work)
