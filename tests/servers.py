@@ -62,15 +62,26 @@ def start_server(
     full_env = {**os.environ, "LLMSR_DATABASE_URL": db_url, **(env or {})}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "registry_core.cli", "serve", "--port", str(port),
-             "--workers", str(workers)],
+            [
+                sys.executable,
+                "-m",
+                "registry_core.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=full_env,
             start_new_session=True,  # its own process group, so kill() reaches the workers
         )
     server = ServerProcess(
-        url=f"http://127.0.0.1:{port}", process=process, log_path=log_path, db_url=db_url,
+        url=f"http://127.0.0.1:{port}",
+        process=process,
+        log_path=log_path,
+        db_url=db_url,
         extra_env=env or {},
     )
     deadline = time.monotonic() + timeout

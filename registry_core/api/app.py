@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from typing import Any
 from urllib.parse import quote, unquote
@@ -40,15 +41,60 @@ def _encode_segment(segment: bytes) -> str:
     return quote(unquote(segment.decode("latin-1")), safe=":@!$&'()*+,;=-._~")
 
 
-class RegistryMiddleware:
-    """Pure ASGI: route on the raw path (subjects may contain '/'), count and time requests."""
+class SchemaBodyCache:
+    """Rendered ``GET /schemas/ids/{id}`` bodies; safe to keep, since an id never changes."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, size: int = 50_000) -> None:
+        self._size = size
+        self._bodies: dict[int, bytes] = {}
+
+    def get(self, schema_id: int) -> bytes | None:
+        return self._bodies.get(schema_id)
+
+    def put(self, schema_id: int, body: bytes) -> None:
+        if len(self._bodies) >= self._size:
+            self._bodies.clear()  # rare: more distinct ids than the cache holds
+        self._bodies[schema_id] = body
+
+
+_BY_ID = re.compile(r"/schemas/ids/([0-9]{1,10})")
+_BY_ID_TEMPLATE = "/schemas/ids/{schema_id}"
+_FAST_HEADERS = [(b"content-type", CONTENT_TYPE.encode())]
+
+
+class RegistryMiddleware:
+    """Pure ASGI: route on the raw path (subjects may contain '/'), count and time requests.
+
+    It also answers ``GET /schemas/ids/{id}`` from already rendered bodies without entering the
+    framework: that is the call every consumer makes, and the only one whose answer never changes.
+    """
+
+    def __init__(self, app: ASGIApp, schema_bodies: SchemaBodyCache) -> None:
         self.app = app
+        self.schema_bodies = schema_bodies
+
+    async def _serve_cached(self, scope: Scope, send: Send) -> bool:
+        if scope["method"] != "GET" or b"fetch" in scope.get("query_string", b""):
+            return False
+        match = _BY_ID.fullmatch(scope["path"])
+        if match is None:
+            return False
+        body = self.schema_bodies.get(int(match.group(1)))
+        if body is None:
+            return False
+        started = time.perf_counter()
+        headers = [*_FAST_HEADERS, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        REQUESTS.labels("GET", _BY_ID_TEMPLATE, "200").inc()
+        LATENCY.labels("GET", _BY_ID_TEMPLATE).observe(time.perf_counter() - started)
+        return True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if await self._serve_cached(scope, send):
             return
         raw = scope.get("raw_path")
         if raw and b"%" in raw:
@@ -88,6 +134,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         default_response_class=SchemaRegistryResponse,
     )
     app.state.registry = registry or Registry()
+    app.state.schema_bodies = SchemaBodyCache()
     app.state.incompatible_error_code = int(os.environ.get("LLMSR_INCOMPATIBLE_ERROR_CODE", "409"))
 
     @app.exception_handler(RegistryError)
@@ -133,7 +180,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
 
     app.include_router(routes_schemas.router)
     app.include_router(routes_settings.router)
-    app.add_middleware(RegistryMiddleware)
+    app.add_middleware(RegistryMiddleware, schema_bodies=app.state.schema_bodies)
     return app
 
 

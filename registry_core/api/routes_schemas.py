@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from registry_core.api.http import (
     CONTENT_TYPE,
@@ -106,12 +108,15 @@ def schema_types() -> list[str]:
 
 
 @router.get("/schemas/ids/{schema_id}", summary="Get a schema by its global id")
-def schema_by_id(schema_id: str, request: Request) -> dict[str, Any]:
-    record = registry(request).get_schema(_schema_id(schema_id))
-    body = schema_body(record)
+async def schema_by_id(schema_id: str, request: Request) -> Response:
+    number = _schema_id(schema_id)
+    record = await run_in_threadpool(registry(request).get_schema, number)
     if qbool(request, "fetchMaxId", "fetch_max_id"):
-        body["maxId"] = record.id
-    return body
+        return SchemaRegistryResponse({**schema_body(record), "maxId": record.id})
+    body = orjson.dumps(schema_body(record))
+    # schemas never change under an id: the middleware serves the next request from this cache
+    request.app.state.schema_bodies.put(number, body)
+    return Response(content=body, media_type=CONTENT_TYPE)
 
 
 @router.get("/schemas/ids/{schema_id}/schema", summary="Get the raw schema text by id")
@@ -237,11 +242,11 @@ async def register(subject: str, request: Request) -> dict[str, Any]:
 
 
 @router.get("/subjects/{subject}/versions/{version}", summary="Get one version of a subject")
-def get_version(subject: str, version: str, request: Request) -> dict[str, Any]:
+def get_version(subject: str, version: str, request: Request) -> Response:
     found = registry(request).get_version(
         subject_param(subject), version, deleted=qbool(request, "deleted")
     )
-    return version_body(found)
+    return SchemaRegistryResponse(version_body(found))
 
 
 @router.get("/subjects/{subject}/versions/{version}/schema", summary="Raw schema of a version")

@@ -103,6 +103,7 @@ class RegistryBase:
         )
         self._schema_cache = _LruCache(10_000)  # id -> SchemaRecord
         self._parsed_cache = _LruCache(2_000)  # id -> ParsedSchema
+        self._reference_cache = _LruCache(10_000)  # id -> tuple[SchemaReference, ...]
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -113,8 +114,16 @@ class RegistryBase:
     def close(self) -> None:
         self.db.dispose()
 
+    def _references(self, conn: Connection, schema_id: int) -> tuple[SchemaReference, ...]:
+        """A schema's references; cached, since a schema id's references never change."""
+        cached: tuple[SchemaReference, ...] | None = self._reference_cache.get(schema_id)
+        if cached is None:
+            cached = tuple(repository.references_of(conn, schema_id))
+            self._reference_cache.put(schema_id, cached)
+        return cached
+
     def _to_model(self, conn: Connection, row: VersionRow) -> SubjectVersion:
-        return row.to_model(repository.references_of(conn, row.schema_id))
+        return row.to_model(self._references(conn, row.schema_id))
 
     def _effective_config(self, conn: Connection, subject: str | None) -> SubjectConfig:
         if subject:
@@ -147,7 +156,7 @@ class RegistryBase:
             key = f"{row.subject}:{row.version}"
             if key in seen:
                 raise InvalidSchema(f"Invalid schema: circular reference through {key}")
-            nested = repository.references_of(conn, row.schema_id)
+            nested = self._references(conn, row.schema_id)
             for dep in self._resolve_references(conn, nested, (*seen, key)):
                 if all(dep.name != r.name for r in resolved):
                     resolved.append(dep)
@@ -191,7 +200,7 @@ class RegistryBase:
     def _parsed(self, conn: Connection, row: VersionRow) -> ParsedSchema:
         cached: ParsedSchema | None = self._parsed_cache.get(row.schema_id)
         if cached is None:
-            refs = repository.references_of(conn, row.schema_id)
+            refs = self._references(conn, row.schema_id)
             cached = format_for(row.schema_type).parse(
                 row.schema, self._resolve_references(conn, refs)
             )

@@ -236,7 +236,8 @@ class WritesMixin(RegistryBase):
         created = repository.version(conn, subject, number, deleted=False)
         assert created is not None
         return RegisterResult(
-            version=self._to_model(conn, created),
+            # not through the caches: this transaction may still roll back
+            version=created.to_model(pinned),
             created=True,
             semver_bump=bump.value if bump else None,
         )

@@ -63,7 +63,9 @@ class Database:
     def __init__(self, url: str | None = None, *, pool_size: int = 10, echo: bool = False) -> None:
         self.url = make_url(url or database_url_from_env())
         self.dialect = self.url.get_backend_name()
-        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+        # No pool_pre_ping (a round trip per checkout): a connection found dead raises a
+        # disconnect error, SQLAlchemy invalidates the pool, and run() retries the transaction.
+        kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "sqlite":
             database = self.url.database
             if database and database != ":memory:" and not database.startswith("file:"):
@@ -96,6 +98,10 @@ class Database:
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Connection]:
         with self.engine.connect() as conn:
+            if not write and self.dialect == "postgresql":
+                # reads need no transaction: skipping BEGIN/COMMIT saves two round trips each
+                yield conn.execution_options(isolation_level="AUTOCOMMIT")
+                return
             if write and self.dialect == "sqlite":
                 conn.info["begin_mode"] = "BEGIN IMMEDIATE"
             with conn.begin():
