@@ -3,6 +3,8 @@
 The public names are listed in ``__all__``; everything else is an implementation detail.
 """
 
+__version__ = "0.1.0"
+
 from registry_core.errors import (
     Conflict,
     IdMismatch,
@@ -88,4 +90,5 @@ __all__ = [
     "VersionNotFound",
     "VersionNotSoftDeleted",
     "VersionSoftDeleted",
+    "__version__",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from registry_core import __version__
 from registry_core.errors import IncompatibleSchema, RegistryError
 from registry_core.models import CompatibilityReport, SchemaReference, SchemaType, parse_version
 from registry_core.service import Registry
@@ -101,7 +102,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
     default=None,
     help="SQLAlchemy URL (default sqlite:///.llmsr/registry.db; env LLMSR_DATABASE_URL).",
 )
-@click.version_option("0.1.0", prog_name="llmsr")
+@click.version_option(__version__, prog_name="llmsr")
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """LLM Schema Registry: versioned, Confluent-compatible schemas for LLM data."""

@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from registry_core import __version__
 from registry_core.api import routes_schemas, routes_settings
 from registry_core.api.http import CONTENT_TYPE, SchemaRegistryResponse, error_body
 from registry_core.errors import IncompatibleSchema, RegistryError
@@ -129,7 +130,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
     """Build the API over ``registry`` (by default one on ``LLMSR_DATABASE_URL``)."""
     app = FastAPI(
         title="LLM Schema Registry",
-        version="0.1.0",
+        version=__version__,
         summary="Confluent Schema Registry compatible API with LLM data governance",
         default_response_class=SchemaRegistryResponse,
     )

@@ -6,7 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from registry_core.api.http import SchemaRegistryResponse, qbool, read_json_body, subject_param
+from registry_core import __version__
+from registry_core.api.http import (
+    SchemaRegistryResponse,
+    page,
+    qbool,
+    read_json_body,
+    subject_param,
+)
 from registry_core.api.routes_schemas import registry
 from registry_core.errors import InvalidCompatibilityLevel, InvalidMode
 from registry_core.models import CompatibilityPolicy, SubjectConfig
@@ -136,5 +143,18 @@ def delete_subject_mode(subject: str, request: Request) -> dict[str, Any]:
 
 
 @router.get("/contexts", summary="Schema contexts (only the default context '.')")
-def contexts() -> list[str]:
-    return ["."]
+def contexts(request: Request) -> list[str]:
+    return page(["."], request)
+
+
+@router.get("/v1/metadata/id", summary="Cluster id (Confluent metadata API)")
+def metadata_id() -> dict[str, Any]:
+    return {
+        "scope": {"path": [], "clusters": {"schema-registry-cluster": "llmsr"}},
+        "id": "llmsr",
+    }
+
+
+@router.get("/v1/metadata/version", summary="Server version (Confluent metadata API)")
+def metadata_version() -> dict[str, Any]:
+    return {"version": __version__, "commitId": ""}
