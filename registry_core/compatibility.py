@@ -43,10 +43,7 @@ def directional_issues(
     if backward:
         found += fmt.check(reader=new, writer=old, policy=policy)
     if forward:
-        found += [
-            Incompatibility(kind=i.kind, path=i.path, message=f"{i.message} (forward: old reader)")
-            for i in fmt.check(reader=old, writer=new, policy=policy)
-        ]
+        found += fmt.check(reader=old, writer=new, policy=policy, labels=("old", "new"))
     return found
 
 

@@ -29,10 +29,15 @@ _PROMOTIONS: dict[str, frozenset[str]] = {
 
 
 def check_compatibility(
-    reader: avro_schema.Schema, writer: avro_schema.Schema
+    reader: avro_schema.Schema,
+    writer: avro_schema.Schema,
+    labels: tuple[str, str] = ("new", "old"),
 ) -> list[Incompatibility]:
-    """Every reason data written with ``writer`` cannot be decoded with ``reader``."""
-    return _Checker().compare(reader, writer, "")
+    """Every reason data written with ``writer`` cannot be decoded with ``reader``.
+
+    ``labels`` name the reader and the writer in messages ("new"/"old" for a backward check).
+    """
+    return _Checker(labels).compare(reader, writer, "")
 
 
 def _describe(schema: avro_schema.Schema) -> str:
@@ -44,7 +49,8 @@ def _describe(schema: avro_schema.Schema) -> str:
 
 
 class _Checker:
-    def __init__(self) -> None:
+    def __init__(self, labels: tuple[str, str]) -> None:
+        self.reader_label, self.writer_label = labels
         # pairs under comparison: meeting one again means a recursive type, which is compatible
         self._in_progress: set[tuple[int, int]] = set()
         self._done: dict[tuple[int, int], list[Incompatibility]] = {}
@@ -93,7 +99,9 @@ class _Checker:
                 return found
             if isinstance(reader, avro_schema.EnumSchema):
                 assert isinstance(writer, avro_schema.EnumSchema)
-                return _check_names(reader, writer, path) + _check_enum(reader, writer, path)
+                return _check_names(reader, writer, path) + _check_enum(
+                    reader, writer, path, self.writer_label
+                )
             if isinstance(reader, avro_schema.RecordSchema):
                 assert isinstance(writer, avro_schema.RecordSchema)
                 return _check_names(reader, writer, path) + self._check_fields(reader, writer, path)
@@ -106,8 +114,9 @@ class _Checker:
                             Incompatibility(
                                 kind="missing_union_branch",
                                 path=f"{path}/{index}",
-                                message=f"the new union has no branch that reads "
-                                f"{_describe(branch)}, which old data may hold",
+                                message=f"the {self.reader_label} union has no branch that "
+                                f"reads {_describe(branch)}, which {self.writer_label} data "
+                                "may hold",
                             )
                         )
                 return found
@@ -159,7 +168,7 @@ class _Checker:
                         kind="reader_field_missing_default_value",
                         path=field_path,
                         message=f"field '{field.name}' of {reader.fullname} has no default, "
-                        "and data written with the old schema does not have it",
+                        f"and data written with the {self.writer_label} schema does not have it",
                     )
                 )
         return found
@@ -184,7 +193,7 @@ def _check_names(
 
 
 def _check_enum(
-    reader: avro_schema.EnumSchema, writer: avro_schema.EnumSchema, path: str
+    reader: avro_schema.EnumSchema, writer: avro_schema.EnumSchema, path: str, writer_label: str
 ) -> list[Incompatibility]:
     missing = [s for s in writer.symbols if s not in set(reader.symbols)]
     default = reader.props.get("default")
@@ -194,8 +203,8 @@ def _check_enum(
         Incompatibility(
             kind="missing_enum_symbols",
             path=f"{path}/symbols",
-            message=f"enum {reader.fullname} lacks symbols {missing} that old data may hold "
-            "(or give the enum a 'default')",
+            message=f"enum {reader.fullname} lacks symbols {missing} that {writer_label} data "
+            "may hold (or give the enum a 'default')",
         )
     ]
 

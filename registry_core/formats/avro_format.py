@@ -184,6 +184,11 @@ class AvroFormat:
             self._collect(field.type, path, out, seen)
 
     def check(
-        self, *, reader: ParsedSchema, writer: ParsedSchema, policy: CompatibilityPolicy
+        self,
+        *,
+        reader: ParsedSchema,
+        writer: ParsedSchema,
+        policy: CompatibilityPolicy,
+        labels: tuple[str, str] = ("new", "old"),
     ) -> list[Incompatibility]:
-        return check_compatibility(reader.native, writer.native)
+        return check_compatibility(reader.native, writer.native, labels)

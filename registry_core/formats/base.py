@@ -77,9 +77,17 @@ class SchemaFormat(Protocol):
         ...
 
     def check(
-        self, *, reader: ParsedSchema, writer: ParsedSchema, policy: CompatibilityPolicy
+        self,
+        *,
+        reader: ParsedSchema,
+        writer: ParsedSchema,
+        policy: CompatibilityPolicy,
+        labels: tuple[str, str] = ("new", "old"),
     ) -> list[Incompatibility]:
-        """Every reason data written with ``writer`` may not be read with ``reader``."""
+        """Every reason data written with ``writer`` may not be read with ``reader``.
+
+        ``labels`` name the reader and the writer in messages.
+        """
         ...
 
 

@@ -10,7 +10,19 @@ How it works: each schema position is a conjunction of *parts* (see
 ``anyOf``/``oneOf`` are resolved here, by splitting the writer into its alternatives and
 matching them to the reader's; what is left goes to the keyword rules. Paths in the results are
 *logical*: JSON pointers into the reader as if its references were inlined, so an issue inside a
-``$ref``'d definition is reported where the property sits, e.g. ``/properties/usage/...``.
+``$ref``'d definition is reported where the property sits, e.g. ``/properties/usage/...``; the
+root is "/".
+
+Choices worth knowing:
+
+- Keywords beside a ``$ref`` apply together with its target (2019-09 semantics; in draft 7
+  they are usually annotations, which constrain nothing anyway).
+- Ignored, as by Confluent and Karapace: ``format``, ``if``/``then``/``else``,
+  ``unevaluatedItems``, ``minContains``/``maxContains`` and the ``content*`` keywords.
+  ``unevaluatedProperties`` stands in for ``additionalProperties`` when that is absent.
+- Regexes cannot be compared, so any new or changed ``pattern`` is a break (as in Confluent).
+- A recursive schema meeting a (reader, writer) pair already under comparison assumes it
+  compatible; that is what makes the recursion end.
 """
 
 from __future__ import annotations
@@ -18,6 +30,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import unquote
 
@@ -31,6 +44,7 @@ from registry_core.formats.jsonschema_compat_base import (
     describe_types,
     issue,
     join,
+    pointer_join,
     subject,
     writer_types,
 )
@@ -51,6 +65,7 @@ __all__ = ["Kind", "check_compatibility"]
 MAX_DEPTH = 64
 _SUMS = ("anyOf", "oneOf")
 _MISSING = object()
+_Pair = tuple[frozenset[Any], frozenset[Any]]  # (reader, writer) positions, see _Expanded.key
 
 
 def check_compatibility(
@@ -94,12 +109,18 @@ class _Expanded:
 
     parts: tuple[Part, ...]
     sums: tuple[_Sum, ...]
-    errors: tuple[Incompatibility, ...]
+    errors: tuple[str, ...]  # unresolved references, reported where the position is compared
     false: bool  # some part is the `false` schema: nothing is valid here
     all_of: int  # how many allOf subschemas were flattened
 
     @property
+    def combinator(self) -> str | None:
+        """The combinator this position is built with (Confluent's "criterion"), if any."""
+        return self.sums[0].keyword if self.sums else "allOf" if self.all_of else None
+
+    @cached_property
     def key(self) -> frozenset[Any]:
+        """Identity of the position, for the recursion guard and the verdict memo."""
         return frozenset((p.location, p.skip) for p in self.parts) | {self.false}
 
     def choose(self, alternative: _Sum, index: int) -> tuple[Part, ...]:
@@ -121,19 +142,46 @@ class _Checker:
         self._documents: dict[str, Any] = {}
         # (reader, writer) positions under comparison: meeting one again means a recursive
         # schema came round, and assuming it compatible is what makes the recursion terminate.
-        self._active: set[tuple[frozenset[Any], frozenset[Any]]] = set()
+        self._active: set[_Pair] = set()
         self._depth = 0
+        # Verdicts of finished comparisons, so shared definitions and alternatives tried against
+        # each other are compared once. Assuming a pair compatible can only hide issues, never
+        # create one, so "incompatible" is always final; "compatible" is kept only when no
+        # assumption (a recursion cut or the depth limit) was needed to reach it.
+        self._verdicts: dict[_Pair, bool] = {}
+        self._assumptions = 0
+        self._probes = 0  # > 0 while only a yes/no answer is wanted: stop at the first issue
+        self._expansions: dict[Any, _Expanded] = {}
+
+    @property
+    def probing(self) -> bool:
+        """Whether only a yes/no answer is wanted, so rules may stop at the first issue."""
+        return self._probes > 0
 
     def compare(self, reader: Parts, writer: Parts, path: str) -> list[Incompatibility]:
-        """Every reason a value the ``writer`` parts accept is rejected by the ``reader`` parts."""
+        """Every reason a value the ``writer`` parts accept is rejected by the ``reader`` parts.
+
+        While probing, the list may stop at the first reason (only its emptiness is used).
+        """
         if self._depth >= MAX_DEPTH:
+            self._assumptions += 1
             return []
-        rx = self._expand(reader, path, self.reader_label)
-        wx = self._expand(writer, path, self.writer_label)
-        found = [*rx.errors, *wx.errors]
+        rx = self._expand(reader, self.reader_label)
+        wx = self._expand(writer, self.writer_label)
+        found = [issue(Kind.UNRESOLVED_REFERENCE, path, e) for e in (*rx.errors, *wx.errors)]
         pair = (rx.key, wx.key)
-        if wx.false or pair in self._active:
+        if wx.false:
             return found
+        if pair in self._active:
+            self._assumptions += 1
+            return found
+        verdict = self._verdicts.get(pair)
+        if verdict is True:
+            return found
+        if verdict is False and self.probing:
+            # a probe only asks yes or no; the reasons are recomputed if they are reported
+            return [*found, issue(Kind.COMBINED_TYPE_SUBSCHEMAS_CHANGED, path, "known mismatch")]
+        assumptions = self._assumptions
         self._active.add(pair)
         self._depth += 1
         try:
@@ -141,11 +189,21 @@ class _Checker:
         finally:
             self._active.discard(pair)
             self._depth -= 1
+        if found or self._assumptions == assumptions:
+            self._verdicts[pair] = not found
         return found
+
+    def fits(self, reader: Parts, writer: Parts, path: str) -> bool:
+        """Whether the reader accepts everything the writer does (cheaper than ``compare``)."""
+        self._probes += 1
+        try:
+            return not self.compare(reader, writer, path)
+        finally:
+            self._probes -= 1
 
     def flatten(self, parts: Parts) -> Parts:
         """The parts with ``$ref`` and ``allOf`` followed (for rules that read a subschema)."""
-        return self._expand(parts, "/", "").parts
+        return self._expand(parts, "").parts
 
     def _compare(self, rx: _Expanded, wx: _Expanded, path: str) -> list[Incompatibility]:
         who, rl, wl = subject(path), self.reader_label, self.writer_label
@@ -159,6 +217,21 @@ class _Checker:
                 )
             ]
         found: list[Incompatibility] = []
+        r_kind, w_kind = rx.combinator, wx.combinator
+        if r_kind and w_kind and r_kind != w_kind and r_kind != "anyOf":
+            # Confluent: changing the combinator is a break unless the new one is anyOf
+            effect = {
+                "oneOf": "values matching several alternatives are rejected",
+                "allOf": "values must now match every subschema",
+            }
+            found.append(
+                issue(
+                    Kind.COMBINED_TYPE_CHANGED,
+                    join(path, r_kind),
+                    f"{who} changed from {w_kind} ({wl} schema) to {r_kind} ({rl} schema): "
+                    f"{effect.get(r_kind, '')}",
+                )
+            )
         if wx.all_of and rx.all_of > wx.all_of:
             found.append(
                 issue(
@@ -174,6 +247,8 @@ class _Checker:
             alternative = wx.sums[0]
             for index in range(len(alternative.branches)):
                 found += self.compare(rx.parts, wx.choose(alternative, index), path)
+                if found and self.probing:
+                    break
             return found
         if rx.sums:
             return found + self._some_alternative(rx, wx, path)
@@ -185,28 +260,20 @@ class _Checker:
         where, who = join(path, r_sum.keyword), subject(path)
         rl, wl = self.reader_label, self.writer_label
         found: list[Incompatibility] = []
-        if w_sum.keyword == "anyOf" and r_sum.keyword == "oneOf":
-            found.append(
-                issue(
-                    Kind.COMBINED_TYPE_CHANGED,
-                    where,
-                    f"{who} changed from anyOf ({wl} schema) to oneOf ({rl} schema): values "
-                    "matching several alternatives are rejected",
-                )
-            )
         readers = [rx.choose(r_sum, i) for i in range(len(r_sum.branches))]
         writers = [wx.choose(w_sum, j) for j in range(len(w_sum.branches))]
-        edges: dict[tuple[int, int], list[Incompatibility]] = {}
+        edges: dict[tuple[int, int], bool] = {}
 
-        def edge(j: int, i: int) -> list[Incompatibility]:
+        def edge(j: int, i: int) -> bool:
             if (j, i) not in edges:
-                edges[(j, i)] = self.compare(readers[i], writers[j], join(where, i))
+                edges[(j, i)] = self.fits(readers[i], writers[j], join(where, i))
             return edges[(j, i)]
 
-        owner = _max_matching(len(writers), len(readers), lambda j, i: not edge(j, i))
+        owner = _max_matching(len(writers), len(readers), edge)
         for j in sorted(set(range(len(writers))) - set(owner.values())):
             if j < len(readers) and j not in owner:
-                found += edge(j, j)  # the same position is the likeliest intended match
+                # the same position is the likeliest intended match: explain why it fails
+                found += self.compare(readers[j], writers[j], join(where, j))
                 continue
             kind = (
                 Kind.SUM_TYPE_NARROWED
@@ -228,34 +295,36 @@ class _Checker:
         """A writer without alternatives is readable if one reader alternative accepts it all."""
         r_sum = rx.sums[0]
         where = join(path, r_sum.keyword)
-        attempts = []
-        for index in range(len(r_sum.branches)):
-            found = self.compare(rx.choose(r_sum, index), wx.parts, join(where, index))
-            if not found:
+        count = len(r_sum.branches)
+        for index in range(count):
+            if self.fits(rx.choose(r_sum, index), wx.parts, join(where, index)):
                 return []
-            attempts.append(found)
         w_types = writer_types(wx.parts)
         near = [
             index
-            for index in range(len(r_sum.branches))
+            for index in range(count)
             if declared_types(self.flatten(rx.choose(r_sum, index))) & w_types
         ]
-        if len(attempts) == 1 or len(near) == 1:
-            return attempts[near[0] if len(near) == 1 else 0]  # explain the one that fits best
+        if count == 1 or len(near) == 1:  # explain the alternative that comes closest
+            best = near[0] if len(near) == 1 else 0
+            return self.compare(rx.choose(r_sum, best), wx.parts, join(where, best))
         return [
             issue(
                 Kind.COMBINED_TYPE_SUBSCHEMAS_CHANGED,
                 where,
                 f"{subject(path)} holds {describe_types(w_types)} in the {self.writer_label} "
-                f"schema, but none of the {len(attempts)} {r_sum.keyword} alternatives of the "
+                f"schema, but none of the {count} {r_sum.keyword} alternatives of the "
                 f"{self.reader_label} schema accepts all of those values",
             )
         ]
 
-    def _expand(self, parts: Parts, path: str, label: str) -> _Expanded:
+    def _expand(self, parts: Parts, label: str) -> _Expanded:
         """Flatten ``$ref`` and ``allOf`` into one conjunction of parts, one part per location."""
+        cache_key = (tuple((p.location, p.skip) for p in parts), label)
+        if (cached := self._expansions.get(cache_key)) is not None:
+            return cached
         merged: dict[tuple[str, str], Part] = {}
-        errors: list[Incompatibility] = []
+        errors: list[str] = []
         false, all_of = False, 0
         queue = deque(parts)
         while queue:
@@ -274,13 +343,7 @@ class _Checker:
                 if isinstance(target, Part):
                     queue.append(target)
                 else:
-                    errors.append(
-                        issue(
-                            Kind.UNRESOLVED_REFERENCE,
-                            path,
-                            f"cannot resolve $ref {ref!r} in the {label} schema: {target}",
-                        )
-                    )
+                    errors.append(f"cannot resolve $ref {ref!r} in the {label} schema: {target}")
             branches = part.get("allOf")
             if isinstance(branches, list):
                 all_of += len(branches)
@@ -292,7 +355,9 @@ class _Checker:
             for keyword in _SUMS
             if isinstance(branches := p.get(keyword), list) and branches
         )
-        return _Expanded(tuple(merged.values()), sums, tuple(errors), false, all_of)
+        expanded = _Expanded(tuple(merged.values()), sums, tuple(errors), false, all_of)
+        self._expansions[cache_key] = expanded
+        return expanded
 
     def _follow(self, part: Part, ref: str) -> Part | str:
         """The part a ``$ref`` points at, or why it cannot be found."""
@@ -329,20 +394,26 @@ def _keyword_rules(ck: _Checker, r: Parts, w: Parts, path: str) -> list[Incompat
         return []  # the writer accepts no value, so it writes nothing a reader could reject
     found = type_rules(ck, r, w_types, path)
     shared = w_types & declared_types(r)
-    if not shared:
+    if not shared or (found and ck.probing):
         return found  # keywords of types the reader rejects anyway add nothing
     found += value_rules(ck, r, w, shared, path)
+    rules: list[Callable[[], list[Incompatibility]]] = []
     if shared & NUMERIC:
-        found += number_rules(ck, r, w, w_types, path)
+        rules.append(lambda: number_rules(ck, r, w, w_types, path))
     if "string" in shared:
-        found += limit_rules(ck, r, w, path, "maxLength", "longer strings")
-        found += limit_rules(ck, r, w, path, "minLength", "shorter strings")
-        found += pattern_rules(ck, r, w, path)
+        rules.append(lambda: limit_rules(ck, r, w, path, "maxLength", "longer strings"))
+        rules.append(lambda: limit_rules(ck, r, w, path, "minLength", "shorter strings"))
+        rules.append(lambda: pattern_rules(ck, r, w, path))
     if "array" in shared:
-        found += array_rules(ck, r, w, path)
+        rules.append(lambda: array_rules(ck, r, w, path))
     if "object" in shared:
-        found += object_rules(ck, r, w, path)
-    return found + not_rules(ck, r, w, shared, path)
+        rules.append(lambda: object_rules(ck, r, w, path))
+    rules.append(lambda: not_rules(ck, r, w, shared, path))
+    for rule in rules:
+        if found and ck.probing:
+            break
+        found += rule()
+    return found
 
 
 def _pointer(doc: Any, pointer: str) -> Any:
@@ -369,9 +440,9 @@ def _anchor(doc: Any, name: str) -> str | None:
         if isinstance(node, dict):
             if node.get("$anchor") == name or node.get("$id") == "#" + name:
                 return ptr
-            stack += [(v, join(ptr, k)) for k, v in node.items()]
+            stack += [(v, pointer_join(ptr, k)) for k, v in node.items()]
         elif isinstance(node, list):
-            stack += [(v, join(ptr, i)) for i, v in enumerate(node)]
+            stack += [(v, pointer_join(ptr, i)) for i, v in enumerate(node)]
     return None
 
 

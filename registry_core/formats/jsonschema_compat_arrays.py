@@ -70,6 +70,7 @@ def _at(layouts: Sequence[_Layout], index: int) -> list[Part]:
 
 
 def array_rules(ck: Checker, r: Parts, w: Parts, path: str) -> list[Incompatibility]:
+    """Sizes, uniqueness, ``contains`` and the items, position by position."""
     found = limit_rules(ck, r, w, path, "maxItems", "longer arrays")
     found += limit_rules(ck, r, w, path, "minItems", "shorter arrays")
     who, rl, wl = subject(path), ck.reader_label, ck.writer_label

@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Protocol
 
 from registry_core.models import Incompatibility
@@ -125,9 +126,11 @@ class Part:
 
     @property
     def location(self) -> tuple[str, str]:
+        """Where the part lives: (document key, JSON pointer)."""
         return (self.doc_key, self.ptr)
 
     def has(self, keyword: str) -> bool:
+        """Whether the keyword is present and not yet accounted for."""
         return isinstance(self.schema, dict) and keyword in self.schema and keyword not in self.skip
 
     def get(self, keyword: str) -> Any:
@@ -135,6 +138,7 @@ class Part:
         return self.schema[keyword] if self.has(keyword) else None
 
     def with_skip(self, *keywords: str) -> Part:
+        """The same part with ``keywords`` marked as accounted for."""
         return Part(self.schema, self.doc, self.doc_key, self.ptr, self.skip | set(keywords))
 
     def child(self, *tokens: str | int) -> Part:
@@ -149,7 +153,7 @@ class Part:
                 value = True
         if not isinstance(value, dict | bool):
             value = True
-        return Part(value, self.doc, self.doc_key, join(self.ptr, *tokens))
+        return Part(value, self.doc, self.doc_key, pointer_join(self.ptr, *tokens))
 
 
 Parts = Sequence[Part]
@@ -162,24 +166,43 @@ class Checker(Protocol):
     reader_label: str
     writer_label: str
 
-    def compare(self, reader: Parts, writer: Parts, path: str) -> list[Incompatibility]: ...
+    @property
+    def probing(self) -> bool:
+        """Only a yes/no answer is wanted: rules may stop at the first issue."""
+        ...
 
-    def flatten(self, parts: Parts) -> Parts: ...
+    def compare(self, reader: Parts, writer: Parts, path: str) -> list[Incompatibility]:
+        """Every reason a value the writer parts accept is rejected by the reader parts."""
+        ...
+
+    def fits(self, reader: Parts, writer: Parts, path: str) -> bool:
+        """Whether ``compare`` would find nothing (computed more cheaply)."""
+        ...
+
+    def flatten(self, parts: Parts) -> Parts:
+        """The parts with ``$ref`` and ``allOf`` followed."""
+        ...
 
 
-# --- small helpers ------------------------------------------------------------------------------
+# --- small helpers --------------------------------------------------------------------------------
+
+
+def pointer_join(pointer: str, *tokens: str | int) -> str:
+    """Extend a JSON pointer ("" is the root) with escaped tokens."""
+    return pointer + "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
 
 
 def join(path: str, *tokens: str | int) -> str:
-    """Extend a JSON pointer ("/" is the root) with escaped tokens."""
-    base = "" if path == "/" else path
-    return base + "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
+    """Extend a reported path, where "/" stands for the root."""
+    return pointer_join("" if path == "/" else path, *tokens)
 
 
 def issue(kind: Kind, path: str, message: str) -> Incompatibility:
+    """One ``Incompatibility``; an empty path means the root, "/"."""
     return Incompatibility(kind=kind.value, path=path or "/", message=message)
 
 
+@lru_cache(maxsize=4096)
 def subject(path: str) -> str:
     """Name what a logical path points at, for messages: "property 'usage.prompt_tokens'"."""
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:] if t]
@@ -202,11 +225,13 @@ def subject(path: str) -> str:
 
 
 def show(value: Any) -> str:
+    """A JSON value for a message, cut short if long."""
     text = json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 def show_all(values: Sequence[Any]) -> str:
+    """A few JSON values for a message, as a list."""
     listed = ", ".join(show(v) for v in values[:6])
     return f"[{listed}{', ...' if len(values) > 6 else ''}]"
 
@@ -219,6 +244,7 @@ def number(value: Any) -> int | float | None:
 
 
 def fmt_number(value: float | Fraction) -> str:
+    """A number for a message: 2, not 2.0 or Fraction(2, 1)."""
     if isinstance(value, Fraction):
         return str(value.numerator) if value.denominator == 1 else repr(float(value))
     return repr(value)
@@ -238,6 +264,7 @@ def json_equal(a: Any, b: Any) -> bool:
 
 
 def value_type(value: Any) -> str:
+    """The JSON type of a parsed value; 2.0 counts as an integer, as JSON Schema says."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -249,6 +276,7 @@ def value_type(value: Any) -> str:
 
 
 def describe_types(types: Iterable[str]) -> str:
+    """A set of JSON types for a message: "string or null", "any type"."""
     names = set(types)
     if names >= ALL_TYPES:
         return "any type"
@@ -258,6 +286,7 @@ def describe_types(types: Iterable[str]) -> str:
 
 
 def texts(value: Any) -> list[str]:
+    """The strings of a JSON array (other values ignored; a non-array is empty)."""
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
@@ -276,7 +305,7 @@ def closed(parts: Parts) -> bool:
     return any(p.schema is False for p in parts) or not declared_types(parts)
 
 
-# --- types and values ---------------------------------------------------------------------------
+# --- types and values -----------------------------------------------------------------------------
 
 
 def declared_types(parts: Parts) -> frozenset[str]:
@@ -319,4 +348,5 @@ def writer_types(parts: Parts) -> frozenset[str]:
 
 
 def contains(choices: Sequence[Any], value: Any) -> bool:
+    """Whether ``value`` is among ``choices`` by JSON equality."""
     return any(json_equal(value, choice) for choice in choices)

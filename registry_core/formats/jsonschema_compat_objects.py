@@ -33,10 +33,12 @@ def object_rules(ck: Checker, r: Parts, w: Parts, path: str) -> list[Incompatibi
     """Every way an object the writer accepts can be rejected by the reader."""
     r_names, w_names = _names(r, "properties"), _names(w, "properties")
     required = _required(r)
-    found: list[Incompatibility] = []
+    # required first: it is cheap and, while probing, often settles the answer on its own
+    found = _required_rules(ck, r, w, path, required, _required(w), w_names)
     for name in dict.fromkeys([*r_names, *w_names]):
+        if found and ck.probing:
+            return found
         found += _property_rules(ck, r, w, path, name, name in r_names, name in w_names, required)
-    found += _required_rules(ck, r, w, path, required, _required(w), w_names)
     found += _pattern_rules(ck, r, w, path)
     found += _rest_rules(ck, r, w, path)
     found += _dependency_rules(ck, r, w, path)
@@ -98,6 +100,7 @@ def value_schema(parts: Parts, name: str) -> list[Part]:
 
 
 def has_default(ck: Checker, parts: Parts) -> bool:
+    """Whether the reader gives the value a ``default`` (so it may be filled in when missing)."""
     return any(isinstance(p.schema, dict) and "default" in p.schema for p in ck.flatten(parts))
 
 

@@ -32,6 +32,7 @@ from registry_core.models import Incompatibility
 
 
 def type_rules(ck: Checker, r: Parts, w_types: frozenset[str], path: str) -> list[Incompatibility]:
+    """Every type the writer can produce must be one the reader accepts (integer is a number)."""
     r_types = declared_types(r)
     missing = w_types - r_types
     if not missing:
@@ -96,7 +97,7 @@ def value_rules(
     return found
 
 
-# --- numbers and strings -----------------------------------------------------------------------
+# --- numbers and strings --------------------------------------------------------------------------
 
 Bound = tuple[float, bool, str]  # value, exclusive?, keyword
 _BOUND_KINDS = {  # keyword -> (kind when the writer had no bound, kind when it was looser)
@@ -132,6 +133,7 @@ def _tightest(parts: Parts, upper: bool) -> Bound | None:
 def number_rules(
     ck: Checker, r: Parts, w: Parts, w_types: frozenset[str], path: str
 ) -> list[Incompatibility]:
+    """Bounds (inclusive and exclusive weighed together) and ``multipleOf``."""
     who, rl, wl = subject(path), ck.reader_label, ck.writer_label
     found: list[Incompatibility] = []
     for upper in (True, False):
@@ -275,7 +277,7 @@ def not_rules(
             continue  # e.g. not null, while the writer only writes strings
         # Reversed comparison: everything `negated` accepts must be excluded by a writer `not`.
         excluded = [q.child("not") for q in w if q.has("not")]
-        if any(not ck.compare((ex,), negated, join(path, "not")) for ex in excluded):
+        if any(ck.fits((ex,), negated, join(path, "not")) for ex in excluded):
             continue
         found.append(
             issue(

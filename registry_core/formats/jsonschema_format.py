@@ -194,7 +194,12 @@ class JsonSchemaFormat:
         return "any"
 
     def check(
-        self, *, reader: ParsedSchema, writer: ParsedSchema, policy: CompatibilityPolicy
+        self,
+        *,
+        reader: ParsedSchema,
+        writer: ParsedSchema,
+        policy: CompatibilityPolicy,
+        labels: tuple[str, str] = ("new", "old"),
     ) -> list[Incompatibility]:
         registries: list[referencing.Registry[Any]] = [reader.native, writer.native]
 
@@ -212,4 +217,5 @@ class JsonSchemaFormat:
             writer.document,
             lenient=policy is CompatibilityPolicy.LENIENT,
             resolve=resolve,
+            labels=labels,
         )
