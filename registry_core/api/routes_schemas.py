@@ -177,7 +177,8 @@ def list_subjects(request: Request) -> list[str]:
 async def lookup(subject: str, request: Request) -> dict[str, Any]:
     reg = registry(request)
     body = await read_json_body(request, reg.max_schema_bytes + 64 * 1024)
-    found = reg.lookup(
+    found = await run_in_threadpool(
+        reg.lookup,
         subject_param(subject),
         schema_text(body),
         SchemaType.parse(body.get("schemaType")),
@@ -218,7 +219,8 @@ async def register(subject: str, request: Request) -> dict[str, Any]:
     for name, value in (("id", schema_id), ("version", version)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise ApiError(422, f"'{name}' must be an integer, not {value!r}", 42202)
-    result = reg.register(
+    result = await run_in_threadpool(
+        reg.register,
         subject_param(subject),
         schema_text(body),
         SchemaType.parse(body.get("schemaType")),
@@ -287,7 +289,8 @@ def delete_version(subject: str, version: str, request: Request) -> int:
 async def _compatibility(subject: str, version: str | None, request: Request) -> dict[str, Any]:
     reg = registry(request)
     body = await read_json_body(request, reg.max_schema_bytes + 64 * 1024)
-    report = reg.check_compatibility(
+    report = await run_in_threadpool(
+        reg.check_compatibility,
         subject_param(subject),
         schema_text(body),
         SchemaType.parse(body.get("schemaType")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from registry_core import __version__
 from registry_core.api.http import (
@@ -43,7 +44,8 @@ async def _put_config(subject: str | None, request: Request) -> dict[str, Any]:
         )
     if normalize is not None and not isinstance(normalize, bool):
         raise InvalidCompatibilityLevel(f"'normalize' must be true or false, not {normalize!r}")
-    config = registry(request).set_config(
+    config = await run_in_threadpool(
+        registry(request).set_config,
         subject,
         compatibility=level,
         normalize=normalize,
@@ -101,8 +103,12 @@ async def _put_mode(subject: str | None, request: Request) -> dict[str, Any]:
             "Invalid mode: the body needs 'mode' (one of READWRITE, READONLY, "
             "READONLY_OVERRIDE, IMPORT)"
         )
-    mode = registry(request).set_mode(
-        subject, body["mode"], force=qbool(request, "force"), actor=request.state.actor
+    mode = await run_in_threadpool(
+        registry(request).set_mode,
+        subject,
+        body["mode"],
+        force=qbool(request, "force"),
+        actor=request.state.actor,
     )
     return {"mode": mode.value}
 
