@@ -15,6 +15,7 @@ from registry_core.errors import (
 
 __all__ = [
     "LATEST",
+    "MAX_SCHEMA_ID",
     "MAX_VERSION",
     "CompatibilityLevel",
     "CompatibilityPolicy",
@@ -34,6 +35,7 @@ __all__ = [
 
 LATEST = -1
 MAX_VERSION = 2**31 - 1
+MAX_SCHEMA_ID = 2**31 - 1  # Confluent ids are signed 32-bit: serializers write 4 bytes
 
 
 def _one_of(enum_cls: type[enum.Enum]) -> str:

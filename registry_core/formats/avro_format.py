@@ -22,24 +22,58 @@ _PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "b
 _DOC_KEYS = frozenset({"doc"})
 
 
-def _simplify(node: Any, *, sort_keys: bool, drop: frozenset[str] = frozenset()) -> Any:
-    """``{"type": "string"}`` is ``"string"``; optionally sort keys and drop documentation.
+# Key order of the stored form, as Avro's Java Schema.toString prints it (what Confluent stores),
+# so that reordering the keys of a schema does not make it a different schema.
+_SCHEMA_KEYS = (
+    "type",
+    "name",
+    "namespace",
+    "doc",
+    "fields",
+    "symbols",
+    "items",
+    "values",
+    "size",
+    "default",
+    "aliases",
+    "logicalType",
+    "precision",
+    "scale",
+)
+_FIELD_KEYS = ("name", "type", "doc", "default", "order", "aliases")
 
-    Only schema positions (``type``, ``items``, ``values``, ``fields``, union branches) are
-    rewritten: defaults, symbols and custom properties are data and stay as written.
+
+def _ordered(node: dict[str, Any], known: tuple[str, ...], sort_keys: bool) -> list[str]:
+    if sort_keys:
+        return sorted(node)
+    first = [k for k in known if k in node]
+    return first + sorted(k for k in node if k not in known)  # custom properties last
+
+
+def _simplify(
+    node: Any, *, sort_keys: bool, drop: frozenset[str] = frozenset(), field: bool = False
+) -> Any:
+    """The stored form: ``{"type": "string"}`` is ``"string"``, keys in a fixed order.
+
+    With ``sort_keys`` keys are sorted instead (the normalized form); ``drop`` removes keys
+    (documentation, for the structure). Only schema positions (``type``, ``items``,
+    ``values``, ``fields``, union branches) are rewritten: defaults, symbols and custom
+    properties are data and stay as written.
     """
     if isinstance(node, list):
         return [_simplify(item, sort_keys=sort_keys, drop=drop) for item in node]
     if not isinstance(node, dict):
         return node
-    if set(node) == {"type"} and node["type"] in _PRIMITIVES:
+    if not field and set(node) == {"type"} and node["type"] in _PRIMITIVES:
         return node["type"]
     out: dict[str, Any] = {}
-    for key in sorted(node) if sort_keys else node:
+    for key in _ordered(node, _FIELD_KEYS if field else _SCHEMA_KEYS, sort_keys):
         if key in drop:
             continue
         value = node[key]
-        if key in ("type", "items", "values", "fields"):
+        if key == "fields" and isinstance(value, list):
+            value = [_simplify(f, sort_keys=sort_keys, drop=drop, field=True) for f in value]
+        elif key in ("type", "items", "values"):
             value = _simplify(value, sort_keys=sort_keys, drop=drop)
         out[key] = value
     return out

@@ -16,6 +16,7 @@ from registry_core.errors import (
 from registry_core.formats import fingerprint, format_for
 from registry_core.models import (
     LATEST,
+    MAX_SCHEMA_ID,
     FieldInfo,
     SchemaRecord,
     SchemaReference,
@@ -38,6 +39,8 @@ class ReadsMixin(RegistryBase):
         cached: SchemaRecord | None = self._schema_cache.get(schema_id)
         if cached is not None:
             return cached
+        if not 1 <= schema_id <= MAX_SCHEMA_ID:
+            raise SchemaNotFound(f"Schema {schema_id} not found")
         record = self.db.read(lambda conn: repository.schema_by_id(conn, schema_id))
         if record is None:
             raise SchemaNotFound(f"Schema {schema_id} not found")

@@ -10,6 +10,7 @@ from registry_core import compatibility
 from registry_core.errors import (
     IdMismatch,
     IncompatibleSchema,
+    InvalidInput,
     OperationNotPermitted,
     ReferenceExists,
     SubjectNotFound,
@@ -23,6 +24,7 @@ from registry_core.formats import fingerprint, guid_of
 from registry_core.models import (
     FIRST_SEMVER,
     LATEST,
+    MAX_SCHEMA_ID,
     CompatibilityLevel,
     CompatibilityReport,
     Mode,
@@ -117,6 +119,10 @@ class WritesMixin(RegistryBase):
         kind = SchemaType.parse(schema_type)
         if version is not None:
             parse_version(version)
+        if schema_id is not None and not 1 <= schema_id <= MAX_SCHEMA_ID:
+            raise InvalidInput(
+                f"Invalid schema id {schema_id}: ids are integers from 1 to {MAX_SCHEMA_ID}"
+            )
         return self.db.run(
             lambda conn: self._register(
                 conn,
@@ -160,14 +166,20 @@ class WritesMixin(RegistryBase):
         stored = parsed.text(normalize=use_normalized)
         pinned = tuple(r if r.version != LATEST else self._pin_latest(conn, r) for r in references)
         fp = fingerprint(kind, stored, pinned)
+        # the same schema may be live in its other form (registered with(out) normalize)
+        same_schema = {
+            fp,
+            fingerprint(kind, parsed.canonical, pinned),
+            fingerprint(kind, parsed.normalized, pinned),
+        }
 
         subject_id = repository.lock_subject(conn, subject)
         live = repository.versions(conn, subject, deleted=False)
         for row in live:
-            same = row.fingerprint == fp and schema_id in (None, row.schema_id)
+            same = row.fingerprint in same_schema and schema_id in (None, row.schema_id)
             if same and version in (None, LATEST, row.version):
                 return RegisterResult(version=self._to_model(conn, row), created=False)
-        if version == LATEST and live and live[-1].fingerprint == fp:
+        if version == LATEST and live and live[-1].fingerprint in same_schema:
             return RegisterResult(version=self._to_model(conn, live[-1]), created=False)
 
         existing_id = repository.schema_id_by_fingerprint(conn, fp)

@@ -11,6 +11,7 @@ from registry_core import (
     CompatibilityLevel,
     IdMismatch,
     IncompatibleSchema,
+    InvalidInput,
     InvalidSchema,
     InvalidVersion,
     Mode,
@@ -367,3 +368,23 @@ def test_list_schemas_latest_only_and_prefix(registry: Registry) -> None:
         ("llm.a", 2),
         ("other", 1),
     ]
+
+
+def test_reordered_avro_keys_and_normalize_do_not_make_a_new_version(registry: Registry) -> None:
+    first = registry.register("s", V2)
+    document = json.loads(V2)
+    reordered = json.dumps({key: document[key] for key in reversed(list(document))})
+    assert registry.register("s", reordered).version.version == 1
+    again = registry.register("s", V2, normalize=True)
+    assert (again.created, again.version.schema_id) == (False, first.version.schema_id)
+    assert registry.list_versions("s") == [1]
+
+
+def test_schema_ids_outside_32_bits_are_not_found_or_refused(registry: Registry) -> None:
+    with pytest.raises(SchemaNotFound):
+        registry.get_schema(2**31)
+    registry.set_mode(None, "IMPORT")
+    with pytest.raises(InvalidInput, match="1 to 2147483647"):
+        registry.register("s", V1, schema_id=2**31)
+    with pytest.raises(InvalidInput):
+        registry.register("s", V1, schema_id=-5)
