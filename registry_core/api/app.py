@@ -6,9 +6,12 @@ import logging
 import os
 import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote, unquote
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -129,11 +132,21 @@ def _error_response(status: int, error_code: int, message: str) -> Response:
 
 def create_app(registry: Registry | None = None) -> FastAPI:
     """Build the API over ``registry`` (by default one on ``LLMSR_DATABASE_URL``)."""
+    threads = int(os.environ.get("LLMSR_THREADS", "8"))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Blocking database work runs in a thread pool. A few threads keep the database busy;
+        # anyio's default of 40 makes them fight over the GIL and multiplies tail latency.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
     app = FastAPI(
         title="LLM Schema Registry",
         version=__version__,
         summary="Confluent Schema Registry compatible API with LLM data governance",
         default_response_class=SchemaRegistryResponse,
+        lifespan=lifespan,
     )
     app.state.registry = registry or Registry()
     app.state.schema_bodies = SchemaBodyCache()
