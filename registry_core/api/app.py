@@ -140,6 +140,9 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         # anyio's default of 40 makes them fight over the GIL and multiplies tail latency.
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         yield
+        reader = app.state.registry.async_reader
+        if reader is not None:
+            await reader.close()
 
     app = FastAPI(
         title="LLM Schema Registry",
@@ -184,8 +187,11 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _error_response(500, 50001, f"Internal server error: {type(exc).__name__}")
 
+    app.include_router(routes_schemas.router)
+    app.include_router(routes_settings.router)
+
     @app.get("/", summary="Root (Confluent answers an empty object)")
-    def root() -> dict[str, Any]:
+    async def root() -> dict[str, Any]:
         return {}
 
     @app.get("/health", summary="Liveness and database reachability")
@@ -200,8 +206,6 @@ def create_app(registry: Registry | None = None) -> FastAPI:
     def metrics() -> Response:
         return Response(content=generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    app.include_router(routes_schemas.router)
-    app.include_router(routes_settings.router)
     app.add_middleware(RegistryMiddleware, schema_bodies=app.state.schema_bodies)
     return app
 

@@ -102,8 +102,17 @@ def _actor(request: Request) -> str:
     return actor
 
 
+# The hottest routes come first: Starlette tries routes in order.
+@router.get("/subjects/{subject}/versions/{version}", summary="Get one version of a subject")
+async def get_version(subject: str, version: str, request: Request) -> Response:
+    found = await registry(request).get_version_async(
+        subject_param(subject), version, deleted=qbool(request, "deleted")
+    )
+    return SchemaRegistryResponse(version_body(found))
+
+
 @router.get("/schemas/types", summary="Schema types this registry accepts")
-def schema_types() -> list[str]:
+async def schema_types() -> list[str]:
     return [t.value for t in SchemaType]
 
 
@@ -241,14 +250,6 @@ async def register(subject: str, request: Request) -> dict[str, Any]:
     if found.schema_type is not SchemaType.AVRO:
         response["schemaType"] = found.schema_type.value
     return response
-
-
-@router.get("/subjects/{subject}/versions/{version}", summary="Get one version of a subject")
-def get_version(subject: str, version: str, request: Request) -> Response:
-    found = registry(request).get_version(
-        subject_param(subject), version, deleted=qbool(request, "deleted")
-    )
-    return SchemaRegistryResponse(version_body(found))
 
 
 @router.get("/subjects/{subject}/versions/{version}/schema", summary="Raw schema of a version")

@@ -149,12 +149,12 @@ def delete_subject_mode(subject: str, request: Request) -> dict[str, Any]:
 
 
 @router.get("/contexts", summary="Schema contexts (only the default context '.')")
-def contexts(request: Request) -> list[str]:
+async def contexts(request: Request) -> list[str]:
     return page(["."], request)
 
 
 @router.get("/v1/metadata/id", summary="Cluster id (Confluent metadata API)")
-def metadata_id() -> dict[str, Any]:
+async def metadata_id() -> dict[str, Any]:
     return {
         "scope": {"path": [], "clusters": {"schema-registry-cluster": "llmsr"}},
         "id": "llmsr",
@@ -162,5 +162,5 @@ def metadata_id() -> dict[str, Any]:
 
 
 @router.get("/v1/metadata/version", summary="Server version (Confluent metadata API)")
-def metadata_version() -> dict[str, Any]:
+async def metadata_version() -> dict[str, Any]:
     return {"version": __version__, "commitId": ""}

@@ -28,6 +28,7 @@ from registry_core.models import (
     SubjectVersion,
 )
 from registry_core.storage import Database, repository
+from registry_core.storage.async_reads import AsyncVersionReader
 from registry_core.storage.database import upgrade
 from registry_core.storage.repository import GLOBAL, VersionRow
 
@@ -104,6 +105,9 @@ class RegistryBase:
         self._schema_cache = _LruCache(10_000)  # id -> SchemaRecord
         self._parsed_cache = _LruCache(2_000)  # id -> ParsedSchema
         self._reference_cache = _LruCache(10_000)  # id -> tuple[SchemaReference, ...]
+        self.async_reader = (
+            AsyncVersionReader(self.db.url) if self.db.dialect == "postgresql" else None
+        )
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -112,6 +116,12 @@ class RegistryBase:
         upgrade(self.db)
 
     def close(self) -> None:
+        self.db.dispose()
+
+    async def aclose(self) -> None:
+        """Close the async pool (from the event loop that used it) and the engine."""
+        if self.async_reader is not None:
+            await self.async_reader.close()
         self.db.dispose()
 
     def _references(self, conn: Connection, schema_id: int) -> tuple[SchemaReference, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -99,6 +100,20 @@ class ReadsMixin(RegistryBase):
             return self._to_model(conn, row)
 
         return self.db.read(work)
+
+    async def get_version_async(
+        self, subject: str, version: int | str, *, deleted: bool = False
+    ) -> SubjectVersion:
+        """``get_version`` for async callers: on PostgreSQL no thread hop on the common path."""
+        number = parse_version(version)
+        if self.async_reader is None:
+            return await asyncio.to_thread(self.get_version, subject, version, deleted=deleted)
+        row = await self.async_reader.version(subject, number, deleted=deleted)
+        references = self._reference_cache.get(row.schema_id) if row is not None else None
+        if row is None or references is None:
+            # not found (which error?) or references not cached yet: the full synchronous path
+            return await asyncio.to_thread(self.get_version, subject, version, deleted=deleted)
+        return row.to_model(references)
 
     def list_schemas(
         self,
