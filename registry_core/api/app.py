@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import anyio.to_thread
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -64,42 +65,61 @@ class SchemaBodyCache:
 
 _BY_ID = re.compile(r"/schemas/ids/([0-9]{1,10})")
 _BY_ID_TEMPLATE = "/schemas/ids/{schema_id}"
+_VERSION = re.compile(r"/subjects/([^/]+)/versions/([^/]+)")
+_VERSION_TEMPLATE = "/subjects/{subject}/versions/{version}"
 _FAST_HEADERS = [(b"content-type", CONTENT_TYPE.encode())]
 
 
 class RegistryMiddleware:
     """Pure ASGI: route on the raw path (subjects may contain '/'), count and time requests.
 
-    It also answers ``GET /schemas/ids/{id}`` from already rendered bodies without entering the
-    framework: that is the call every consumer makes, and the only one whose answer never changes.
+    It also answers the two reads every serializer and deserializer makes without entering the
+    framework, whose routing and response handling cost more than the reads themselves:
+    ``GET /schemas/ids/{id}`` from already rendered bodies (an id's answer never changes) and
+    ``GET /subjects/{s}/versions/{v}`` (a database read each time). Anything unusual about such a
+    request (query parameters, a miss, an error) falls through to the framework's route, which
+    stays the one source of the answers' shape and of every error.
     """
 
-    def __init__(self, app: ASGIApp, schema_bodies: SchemaBodyCache) -> None:
+    def __init__(self, app: ASGIApp, schema_bodies: SchemaBodyCache, registry: Registry) -> None:
         self.app = app
         self.schema_bodies = schema_bodies
+        self.registry = registry
 
-    async def _serve_cached(self, scope: Scope, send: Send) -> bool:
-        if scope["method"] != "GET" or b"fetch" in scope.get("query_string", b""):
-            return False
-        match = _BY_ID.fullmatch(scope["path"])
-        if match is None:
-            return False
-        body = self.schema_bodies.get(int(match.group(1)))
-        if body is None:
+    async def _serve_fast(self, scope: Scope, send: Send) -> bool:
+        if scope["method"] != "GET" or scope.get("query_string"):
             return False
         started = time.perf_counter()
+        path = scope["path"]
+        template = _BY_ID_TEMPLATE
+        match = _BY_ID.fullmatch(path)
+        if match is not None:
+            body = self.schema_bodies.get(int(match.group(1)))
+        else:
+            match = _VERSION.fullmatch(scope.get("raw_path", b"").decode("latin-1") or path)
+            if match is None:
+                return False
+            template = _VERSION_TEMPLATE
+            subject = unquote(match.group(1))
+            try:
+                found = await self.registry.get_version_async(subject, unquote(match.group(2)))
+            except RegistryError:
+                return False
+            body = orjson.dumps(routes_schemas.version_body(found))
+        if body is None:
+            return False
         headers = [*_FAST_HEADERS, (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-        REQUESTS.labels("GET", _BY_ID_TEMPLATE, "200").inc()
-        LATENCY.labels("GET", _BY_ID_TEMPLATE).observe(time.perf_counter() - started)
+        REQUESTS.labels("GET", template, "200").inc()
+        LATENCY.labels("GET", template).observe(time.perf_counter() - started)
         return True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if await self._serve_cached(scope, send):
+        if await self._serve_fast(scope, send):
             return
         raw = scope.get("raw_path")
         if raw and b"%" in raw:
@@ -206,7 +226,9 @@ def create_app(registry: Registry | None = None) -> FastAPI:
     def metrics() -> Response:
         return Response(content=generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(RegistryMiddleware, schema_bodies=app.state.schema_bodies)
+    app.add_middleware(
+        RegistryMiddleware, schema_bodies=app.state.schema_bodies, registry=app.state.registry
+    )
     return app
 
 
