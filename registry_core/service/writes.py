@@ -20,7 +20,7 @@ from registry_core.errors import (
     VersionNotSoftDeleted,
     VersionSoftDeleted,
 )
-from registry_core.formats import fingerprint, guid_of
+from registry_core.formats import ParsedSchema, fingerprint, guid_of
 from registry_core.models import (
     FIRST_SEMVER,
     LATEST,
@@ -123,7 +123,7 @@ class WritesMixin(RegistryBase):
             raise InvalidInput(
                 f"Invalid schema id {schema_id}: ids are integers from 1 to {MAX_SCHEMA_ID}"
             )
-        return self.db.run(
+        result, parsed = self.db.run(
             lambda conn: self._register(
                 conn,
                 subject,
@@ -137,6 +137,10 @@ class WritesMixin(RegistryBase):
                 actor,
             )
         )
+        if result.created:
+            # committed now: the next registration's compatibility check needs this parse
+            self._parsed_cache.put(result.version.schema_id, parsed)
+        return result
 
     def _register(
         self,
@@ -150,7 +154,7 @@ class WritesMixin(RegistryBase):
         version: int | None,
         force: bool,
         actor: str,
-    ) -> RegisterResult:
+    ) -> tuple[RegisterResult, ParsedSchema]:
         mode = self._effective_mode(conn, subject)
         if not mode.writable:
             raise OperationNotPermitted(f"Subject '{subject}' is in read-only mode ({mode.value})")
@@ -178,9 +182,9 @@ class WritesMixin(RegistryBase):
         for row in live:
             same = row.fingerprint in same_schema and schema_id in (None, row.schema_id)
             if same and version in (None, LATEST, row.version):
-                return RegisterResult(version=self._to_model(conn, row), created=False)
+                return RegisterResult(version=self._to_model(conn, row), created=False), parsed
         if version == LATEST and live and live[-1].fingerprint in same_schema:
-            return RegisterResult(version=self._to_model(conn, live[-1]), created=False)
+            return RegisterResult(version=self._to_model(conn, live[-1]), created=False), parsed
 
         existing_id = repository.schema_id_by_fingerprint(conn, fp)
         if schema_id is not None:
@@ -216,7 +220,7 @@ class WritesMixin(RegistryBase):
                     )
             bump = compatibility.semver_bump(previous, parsed, config.compatibility, config.policy)
             semver = SemVer.parse(live[-1].semver).bump(bump)
-        new_id = repository.insert_schema(
+        new_id = existing_id or repository.insert_schema(
             conn,
             fingerprint=fp,
             guid=guid_of(fp),
@@ -247,12 +251,13 @@ class WritesMixin(RegistryBase):
         )
         created = repository.version(conn, subject, number, deleted=False)
         assert created is not None
-        return RegisterResult(
+        result = RegisterResult(
             # not through the caches: this transaction may still roll back
             version=created.to_model(pinned),
             created=True,
             semver_bump=bump.value if bump else None,
         )
+        return result, parsed
 
     def _refuse_if_referenced(self, conn: Connection, subject: str, numbers: Sequence[int]) -> None:
         for number in numbers:

@@ -180,9 +180,6 @@ def insert_schema(
     }
     if schema_id is not None:
         values["id"] = schema_id
-    existing = schema_id_by_fingerprint(conn, fingerprint)
-    if existing is not None:
-        return existing
     _insert_ignoring_conflict(conn, S, values, "fingerprint")
     new_id = schema_id_by_fingerprint(conn, fingerprint)
     assert new_id is not None
