@@ -30,7 +30,7 @@ from registry_core.models import (
 from registry_core.storage import Database, repository
 from registry_core.storage.async_reads import AsyncVersionReader
 from registry_core.storage.database import upgrade
-from registry_core.storage.repository import GLOBAL, VersionRow
+from registry_core.storage.repository import VersionRow
 
 __all__ = ["DEFAULT_MAX_SCHEMA_BYTES", "SYSTEM_ACTOR", "RegisterResult", "RegistryBase"]
 
@@ -136,18 +136,10 @@ class RegistryBase:
         return row.to_model(self._references(conn, row.schema_id))
 
     def _effective_config(self, conn: Connection, subject: str | None) -> SubjectConfig:
-        if subject:
-            found = repository.get_config(conn, subject)
-            if found is not None:
-                return found
-        return repository.get_config(conn, GLOBAL) or SubjectConfig()
+        return repository.effective_config(conn, subject)
 
     def _effective_mode(self, conn: Connection, subject: str | None) -> Mode:
-        if subject:
-            found = repository.get_mode(conn, subject)
-            if found is not None:
-                return found
-        return repository.get_mode(conn, GLOBAL) or Mode.READWRITE
+        return repository.effective_mode(conn, subject)
 
     # --- parsing -------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ from registry_core.service.base import (
     _with_bump,
 )
 from registry_core.storage import repository
+from registry_core.storage.repository import VersionRow
 
 
 class WritesMixin(RegistryBase):
@@ -237,7 +238,7 @@ class WritesMixin(RegistryBase):
                 )
         else:
             number = repository.max_version(conn, subject_id) + 1
-        repository.insert_version(
+        created_at = repository.insert_version(
             conn, subject_id_=subject_id, version_=number, schema_id=new_id, semver=str(semver)
         )
         repository.append_audit(
@@ -249,8 +250,18 @@ class WritesMixin(RegistryBase):
             schema_id=new_id,
             after={"schema_type": kind.value, "semver": str(semver), "fingerprint": fp},
         )
-        created = repository.version(conn, subject, number, deleted=False)
-        assert created is not None
+        created = VersionRow(
+            subject=subject,
+            version=number,
+            schema_id=new_id,
+            fingerprint=fp,
+            guid=guid_of(fp),
+            schema_type=kind,
+            schema=stored,
+            semver=str(semver),
+            deleted=False,
+            created_at=created_at,
+        )
         result = RegisterResult(
             # not through the caches: this transaction may still roll back
             version=created.to_model(pinned),

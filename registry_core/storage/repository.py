@@ -304,7 +304,9 @@ def max_version(conn: Connection, subject_id_: int) -> int:
 
 def insert_version(
     conn: Connection, *, subject_id_: int, version_: int, schema_id: int, semver: str
-) -> None:
+) -> datetime:
+    """Insert a live version; return its creation time."""
+    created_at = utcnow()
     conn.execute(
         insert(SV).values(
             subject_id=subject_id_,
@@ -312,9 +314,10 @@ def insert_version(
             schema_id=schema_id,
             semver=semver,
             deleted=False,
-            created_at=utcnow(),
+            created_at=created_at,
         )
     )
+    return created_at
 
 
 def mark_deleted(conn: Connection, subject_id_: int, numbers: Sequence[int]) -> None:
@@ -388,6 +391,36 @@ def referrers(conn: Connection, subject: str, number: int) -> list[int]:
 
 
 # --- config and mode -----------------------------------------------------------------------
+
+
+def effective_config(conn: Connection, subject: str | None) -> SubjectConfig:
+    """The subject's config, else the global one, else the default: one query."""
+    scopes = [subject, GLOBAL] if subject else [GLOBAL]
+    rows = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            select(CF.c.scope, CF.c.compatibility, CF.c.normalize, CF.c.policy).where(
+                CF.c.scope.in_(scopes)
+            )
+        )
+    }
+    row = rows.get(subject or GLOBAL) or rows.get(GLOBAL)
+    if row is None:
+        return SubjectConfig()
+    return SubjectConfig(
+        compatibility=CompatibilityLevel(row[0] or CompatibilityLevel.BACKWARD.value),
+        normalize=bool(row[1]),
+        policy=CompatibilityPolicy(row[2] or CompatibilityPolicy.DEFAULT.value),
+    )
+
+
+def effective_mode(conn: Connection, subject: str | None) -> Mode:
+    """The subject's mode, else the global one, else READWRITE: one query."""
+    scopes = [subject, GLOBAL] if subject else [GLOBAL]
+    query = select(MD.c.scope, MD.c.mode).where(MD.c.scope.in_(scopes))
+    rows: dict[str, str] = {str(r[0]): str(r[1]) for r in conn.execute(query)}
+    value = rows.get(subject or GLOBAL) or rows.get(GLOBAL)
+    return Mode(value) if value else Mode.READWRITE
 
 
 def get_config(conn: Connection, scope: str) -> SubjectConfig | None:
