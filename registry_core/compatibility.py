@@ -84,13 +84,19 @@ def semver_bump(
     new: ParsedSchema,
     level: CompatibilityLevel,
     policy: CompatibilityPolicy = CompatibilityPolicy.DEFAULT,
+    *,
+    known_compatible: bool = False,
 ) -> SemVerBump:
     """Major for a breaking change, minor for a compatible one, patch for documentation only.
 
     "Breaking" is judged in the direction the subject's level cares about (BACKWARD when NONE).
+    ``known_compatible`` says a check at ``level`` against ``previous`` already passed, which
+    saves running it again.
     """
     backward = level.backward or level is CompatibilityLevel.NONE
-    if directional_issues(new, previous, backward=backward, forward=level.forward, policy=policy):
+    if not (known_compatible and level is not CompatibilityLevel.NONE) and directional_issues(
+        new, previous, backward=backward, forward=level.forward, policy=policy
+    ):
         return SemVerBump.MAJOR
     if new.structure != previous.structure:
         return SemVerBump.MINOR

@@ -86,7 +86,11 @@ class WritesMixin(RegistryBase):
             report = compatibility.check_against(parsed, existing, chosen, config.policy)
             if rows and report.is_compatible:
                 bump = compatibility.semver_bump(
-                    self._parsed(conn, rows[-1]), parsed, chosen, config.policy
+                    self._parsed(conn, rows[-1]),
+                    parsed,
+                    chosen,
+                    config.policy,
+                    known_compatible=True,
                 )
                 return _with_bump(report, bump)
             if rows:
@@ -219,7 +223,13 @@ class WritesMixin(RegistryBase):
                         + "; ".join(report.messages),
                         list(report.messages),
                     )
-            bump = compatibility.semver_bump(previous, parsed, config.compatibility, config.policy)
+            bump = compatibility.semver_bump(
+                previous,
+                parsed,
+                config.compatibility,
+                config.policy,
+                known_compatible=not (importing or force),
+            )
             semver = SemVer.parse(live[-1].semver).bump(bump)
         new_id = existing_id or repository.insert_schema(
             conn,
