@@ -268,7 +268,3 @@ class CompatibilityReport:
     compared_versions: tuple[int, ...] = ()
     semver_bump: SemVerBump | None = None
     messages: tuple[str, ...] = field(default=())
-
-    def message_lines(self) -> list[str]:
-        """One line per incompatibility, with the version it breaks against."""
-        return list(self.messages)

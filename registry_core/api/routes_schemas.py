@@ -20,7 +20,6 @@ from registry_core.api.http import (
     schema_text,
     subject_param,
 )
-from registry_core.errors import IncompatibleSchema
 from registry_core.models import SchemaRecord, SchemaType, SubjectVersion
 from registry_core.service import Registry
 
@@ -322,8 +321,3 @@ async def compatibility_version(subject: str, version: str, request: Request) ->
 )
 async def compatibility_all(subject: str, request: Request) -> dict[str, Any]:
     return await _compatibility(subject, None, request)
-
-
-def incompatible_error_code(request: Request, exc: IncompatibleSchema) -> int:
-    code: int = request.app.state.incompatible_error_code
-    return code

@@ -156,10 +156,3 @@ def upgrade(db: Database, revision: str = "head") -> None:
             conn.info["begin_mode"] = "BEGIN IMMEDIATE"
         with conn.begin():
             command.upgrade(_alembic_config(conn), revision)
-
-
-def current_revision(db: Database) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()

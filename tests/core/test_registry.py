@@ -388,3 +388,11 @@ def test_schema_ids_outside_32_bits_are_not_found_or_refused(registry: Registry)
         registry.register("s", V1, schema_id=2**31)
     with pytest.raises(InvalidInput):
         registry.register("s", V1, schema_id=-5)
+
+
+def test_a_hard_deleted_schema_id_still_resolves_and_is_reused(registry: Registry) -> None:
+    schema_id = registry.register("s", V1).version.schema_id
+    registry.delete_subject("s")
+    registry.delete_subject("s", permanent=True)
+    assert registry.get_schema(schema_id).id == schema_id  # old data still decodes
+    assert registry.register("t", V1).version.schema_id == schema_id
