@@ -68,6 +68,15 @@ _BY_ID_TEMPLATE = "/schemas/ids/{schema_id}"
 _VERSION = re.compile(r"/subjects/([^/]+)/versions/([^/]+)")
 _VERSION_TEMPLATE = "/subjects/{subject}/versions/{version}"
 _FAST_HEADERS = [(b"content-type", CONTENT_TYPE.encode())]
+# Query parameters of GET /schemas/ids/{id} that do not change our answer. Deserializers send
+# ?subject=... (and format, reference_format); only fetchMaxId adds a field.
+_BY_ID_NEUTRAL_PARAMS = frozenset({"subject", "format", "reference_format", "referenceFormat"})
+
+
+def by_id_query_is_cacheable(query: bytes) -> bool:
+    """Whether a by-id request with this query string gets the cached body."""
+    names = {part.split(b"=", 1)[0].decode("latin-1") for part in query.split(b"&") if part}
+    return names <= _BY_ID_NEUTRAL_PARAMS
 
 
 class RegistryMiddleware:
@@ -77,8 +86,8 @@ class RegistryMiddleware:
     framework, whose routing and response handling cost more than the reads themselves:
     ``GET /schemas/ids/{id}`` from already rendered bodies (an id's answer never changes) and
     ``GET /subjects/{s}/versions/{v}`` (a database read each time). Anything unusual about such a
-    request (query parameters, a miss, an error) falls through to the framework's route, which
-    stays the one source of the answers' shape and of every error.
+    request (a query parameter that changes the answer, a miss, an error) falls through to the
+    framework's route, which stays the one source of the answers' shape and of every error.
     """
 
     def __init__(self, app: ASGIApp, schema_bodies: SchemaBodyCache, registry: Registry) -> None:
@@ -87,17 +96,19 @@ class RegistryMiddleware:
         self.registry = registry
 
     async def _serve_fast(self, scope: Scope, send: Send) -> bool:
-        if scope["method"] != "GET" or scope.get("query_string"):
+        if scope["method"] != "GET":
             return False
         started = time.perf_counter()
-        path = scope["path"]
+        path, query = scope["path"], scope.get("query_string", b"")
         template = _BY_ID_TEMPLATE
         match = _BY_ID.fullmatch(path)
         if match is not None:
+            if not by_id_query_is_cacheable(query):
+                return False
             body = self.schema_bodies.get(int(match.group(1)))
         else:
             match = _VERSION.fullmatch(scope.get("raw_path", b"").decode("latin-1") or path)
-            if match is None:
+            if match is None or query:
                 return False
             template = _VERSION_TEMPLATE
             subject = unquote(match.group(1))

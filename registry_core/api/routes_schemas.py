@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -20,7 +21,7 @@ from registry_core.api.http import (
     schema_text,
     subject_param,
 )
-from registry_core.models import SchemaRecord, SchemaType, SubjectVersion
+from registry_core.models import SchemaRecord, SchemaReference, SchemaType, SubjectVersion
 from registry_core.service import Registry
 
 router = APIRouter(default_response_class=SchemaRegistryResponse)
@@ -87,6 +88,11 @@ def version_body(found: SubjectVersion) -> dict[str, Any]:
     if found.deleted:
         body["deleted"] = True
     return body
+
+
+def schema_request(body: Mapping[str, Any]) -> tuple[str, SchemaType, list[SchemaReference]]:
+    """The schema, its type and its references from a register, lookup or check body."""
+    return schema_text(body), SchemaType.parse(body.get("schemaType")), references_from(body)
 
 
 def _schema_id(raw: str) -> int:
@@ -188,9 +194,7 @@ async def lookup(subject: str, request: Request) -> dict[str, Any]:
     found = await run_in_threadpool(
         reg.lookup,
         subject_param(subject),
-        schema_text(body),
-        SchemaType.parse(body.get("schemaType")),
-        references_from(body),
+        *schema_request(body),
         normalize=qbool(request, "normalize") if "normalize" in request.query_params else None,
         deleted=qbool(request, "deleted"),
     )
@@ -230,9 +234,7 @@ async def register(subject: str, request: Request) -> dict[str, Any]:
     result = await run_in_threadpool(
         reg.register,
         subject_param(subject),
-        schema_text(body),
-        SchemaType.parse(body.get("schemaType")),
-        references_from(body),
+        *schema_request(body),
         normalize=qbool(request, "normalize") if "normalize" in request.query_params else None,
         schema_id=schema_id if schema_id not in (None, 0, -1) else None,
         version=version if version not in (None, 0) else None,
@@ -292,9 +294,7 @@ async def _compatibility(subject: str, version: str | None, request: Request) ->
     report = await run_in_threadpool(
         reg.check_compatibility,
         subject_param(subject),
-        schema_text(body),
-        SchemaType.parse(body.get("schemaType")),
-        references_from(body),
+        *schema_request(body),
         version=version,
     )
     response: dict[str, Any] = {"is_compatible": report.is_compatible}

@@ -6,7 +6,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -19,11 +19,8 @@ from registry_core.errors import (
 from registry_core.formats import ParsedSchema, ResolvedReference, format_for
 from registry_core.models import (
     LATEST,
-    CompatibilityReport,
-    Mode,
     SchemaReference,
     SchemaType,
-    SemVerBump,
     SubjectConfig,
     SubjectVersion,
 )
@@ -118,12 +115,6 @@ class RegistryBase:
     def close(self) -> None:
         self.db.dispose()
 
-    async def aclose(self) -> None:
-        """Close the async pool (from the event loop that used it) and the engine."""
-        if self.async_reader is not None:
-            await self.async_reader.close()
-        self.db.dispose()
-
     def _references(self, conn: Connection, schema_id: int) -> tuple[SchemaReference, ...]:
         """A schema's references; cached, since a schema id's references never change."""
         cached: tuple[SchemaReference, ...] | None = self._reference_cache.get(schema_id)
@@ -134,12 +125,6 @@ class RegistryBase:
 
     def _to_model(self, conn: Connection, row: VersionRow) -> SubjectVersion:
         return row.to_model(self._references(conn, row.schema_id))
-
-    def _effective_config(self, conn: Connection, subject: str | None) -> SubjectConfig:
-        return repository.effective_config(conn, subject)
-
-    def _effective_mode(self, conn: Connection, subject: str | None) -> Mode:
-        return repository.effective_mode(conn, subject)
 
     # --- parsing -------------------------------------------------------------------------
 
@@ -178,8 +163,9 @@ class RegistryBase:
         conn: Connection,
         schema: str,
         schema_type: SchemaType,
-        references: Sequence[SchemaReference],
+        pinned: Sequence[SchemaReference],
     ) -> ParsedSchema:
+        """Parse a candidate schema; ``pinned`` are its references from ``_pin_references``."""
         if not isinstance(schema, str):
             raise InvalidSchema("Invalid schema: 'schema' must be a string holding the schema")
         if len(schema.encode("utf-8")) > self.max_schema_bytes:
@@ -187,17 +173,28 @@ class RegistryBase:
                 f"Schema too large: {len(schema.encode('utf-8'))} bytes, the limit is "
                 f"{self.max_schema_bytes} bytes"
             )
-        pinned = [r if r.version != LATEST else self._pin_latest(conn, r) for r in references]
         return format_for(schema_type).parse(schema, self._resolve_references(conn, pinned))
 
-    def _pin_latest(self, conn: Connection, ref: SchemaReference) -> SchemaReference:
-        row = repository.version(conn, ref.subject, LATEST, deleted=False)
-        if row is None:
-            raise InvalidSchema(
-                f"Invalid schema: reference '{ref.name}' points to subject '{ref.subject}', "
-                "which has no versions"
-            )
-        return SchemaReference(name=ref.name, subject=ref.subject, version=row.version)
+    def _pin_references(
+        self, conn: Connection, references: Sequence[SchemaReference]
+    ) -> tuple[SchemaReference, ...]:
+        """References with ``latest`` (-1) replaced by the version it means now.
+
+        A schema's identity (its fingerprint) is over pinned references, so every caller pins
+        once, up front, and parses and fingerprints with the same list.
+        """
+        pinned = []
+        for ref in references:
+            if ref.version == LATEST:
+                row = repository.version(conn, ref.subject, LATEST, deleted=False)
+                if row is None:
+                    raise InvalidSchema(
+                        f"Invalid schema: reference '{ref.name}' points to subject "
+                        f"'{ref.subject}', which has no versions"
+                    )
+                ref = SchemaReference(name=ref.name, subject=ref.subject, version=row.version)
+            pinned.append(ref)
+        return tuple(pinned)
 
     def _parsed(self, conn: Connection, row: VersionRow) -> ParsedSchema:
         cached: ParsedSchema | None = self._parsed_cache.get(row.schema_id)
@@ -218,7 +215,3 @@ def _config_dict(config: SubjectConfig | None) -> dict[str, Any] | None:
         "normalize": config.normalize,
         "policy": config.policy.value,
     }
-
-
-def _with_bump(report: CompatibilityReport, bump: SemVerBump) -> CompatibilityReport:
-    return replace(report, semver_bump=bump)

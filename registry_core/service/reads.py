@@ -164,10 +164,11 @@ class ReadsMixin(RegistryBase):
         def work(conn: Connection) -> SubjectVersion:
             if repository.subject_id(conn, subject) is None:
                 raise SubjectNotFound(subject)
-            parsed = self._parse_new(conn, schema, kind, references)
+            pinned = self._pin_references(conn, references)
+            parsed = self._parse_new(conn, schema, kind, pinned)
             candidates = {
-                fingerprint(kind, parsed.canonical, references),
-                fingerprint(kind, parsed.normalized, references),
+                fingerprint(kind, parsed.canonical, pinned),
+                fingerprint(kind, parsed.normalized, pinned),
             }
             rows = repository.versions(conn, subject, deleted=deleted)
             if not rows and not deleted:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import Connection
 
@@ -39,7 +40,6 @@ from registry_core.service.base import (
     RegisterResult,
     RegistryBase,
     _check_subject,
-    _with_bump,
 )
 from registry_core.storage import repository
 from registry_core.storage.repository import VersionRow
@@ -67,9 +67,9 @@ class WritesMixin(RegistryBase):
         number = parse_version(version) if version is not None else None
 
         def work(conn: Connection) -> CompatibilityReport:
-            config = self._effective_config(conn, subject)
+            config = repository.effective_config(conn, subject)
             chosen = CompatibilityLevel.parse(level) if level is not None else config.compatibility
-            parsed = self._parse_new(conn, schema, kind, references)
+            parsed = self._parse_new(conn, schema, kind, self._pin_references(conn, references))
             rows = repository.versions(conn, subject, deleted=False)
             if number is not None:
                 if number == LATEST and not rows:
@@ -92,9 +92,9 @@ class WritesMixin(RegistryBase):
                     config.policy,
                     known_compatible=True,
                 )
-                return _with_bump(report, bump)
+                return replace(report, semver_bump=bump)
             if rows:
-                return _with_bump(report, SemVerBump.MAJOR)
+                return replace(report, semver_bump=SemVerBump.MAJOR)
             return report
 
         return self.db.read(work)
@@ -160,7 +160,7 @@ class WritesMixin(RegistryBase):
         force: bool,
         actor: str,
     ) -> tuple[RegisterResult, ParsedSchema]:
-        mode = self._effective_mode(conn, subject)
+        mode = repository.effective_mode(conn, subject)
         if not mode.writable:
             raise OperationNotPermitted(f"Subject '{subject}' is in read-only mode ({mode.value})")
         importing = mode is Mode.IMPORT
@@ -169,11 +169,11 @@ class WritesMixin(RegistryBase):
                 "Schema ids can only be specified in IMPORT mode; set the mode of the subject "
                 "or the registry to IMPORT first"
             )
-        config = self._effective_config(conn, subject)
+        config = repository.effective_config(conn, subject)
         use_normalized = config.normalize if normalize is None else normalize
-        parsed = self._parse_new(conn, schema, kind, references)
+        pinned = self._pin_references(conn, references)
+        parsed = self._parse_new(conn, schema, kind, pinned)
         stored = parsed.text(normalize=use_normalized)
-        pinned = tuple(r if r.version != LATEST else self._pin_latest(conn, r) for r in references)
         fp = fingerprint(kind, stored, pinned)
         # the same schema may be live in its other form (registered with(out) normalize)
         same_schema = {

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from registry_core.api.app import create_app
+from registry_core.api.app import by_id_query_is_cacheable, create_app
 from registry_core.service import Registry
 
 CT = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
@@ -106,3 +106,12 @@ def test_cached_by_id_answers_match_the_first_answer(api: TestClient) -> None:
     assert json.loads(second.content)["schema"] == schema.replace(" ", "")
     with_max = api.get(f"/schemas/ids/{created['id']}?fetchMaxId=true").json()
     assert with_max["maxId"] == created["id"]
+
+
+def test_by_id_cache_serves_what_deserializers_send_but_not_fetch_max_id() -> None:
+    # confluent-kafka's deserializers ask GET /schemas/ids/{id}?subject=<topic>-value
+    assert by_id_query_is_cacheable(b"")
+    assert by_id_query_is_cacheable(b"subject=orders-value")
+    assert by_id_query_is_cacheable(b"subject=a&format=resolved&reference_format=x")
+    assert not by_id_query_is_cacheable(b"fetchMaxId=true")
+    assert not by_id_query_is_cacheable(b"subject=a&fetchMaxId=true")

@@ -396,3 +396,23 @@ def test_a_hard_deleted_schema_id_still_resolves_and_is_reused(registry: Registr
     registry.delete_subject("s", permanent=True)
     assert registry.get_schema(schema_id).id == schema_id  # old data still decodes
     assert registry.register("t", V1).version.schema_id == schema_id
+
+
+def test_lookup_and_reregister_with_a_latest_reference_find_the_pinned_version(
+    registry: Registry,
+) -> None:
+    usage = json.dumps(
+        {
+            "type": "record",
+            "name": "Usage",
+            "namespace": "llm",
+            "fields": [{"name": "prompt_tokens", "type": "int"}],
+        }
+    )
+    registry.register("usage-value", usage)
+    event = avro_record({"name": "usage", "type": "llm.Usage"})
+    latest = [SchemaReference(name="llm.Usage", subject="usage-value", version=-1)]
+    created = registry.register("event-value", event, references=latest)
+    assert created.version.references[0].version == 1
+    assert registry.lookup("event-value", event, references=latest).version == 1
+    assert registry.register("event-value", event, references=latest).created is False
