@@ -11,6 +11,7 @@ from sqlalchemy import Connection, text
 
 from registry_core.errors import (
     SchemaNotFound,
+    StoreError,
     SubjectNotFound,
     VersionNotFound,
 )
@@ -108,10 +109,16 @@ class ReadsMixin(RegistryBase):
         number = parse_version(version)
         if self.async_reader is None:
             return await asyncio.to_thread(self.get_version, subject, version, deleted=deleted)
-        row = await self.async_reader.version(subject, number, deleted=deleted)
+        try:
+            row = await self.async_reader.version(subject, number, deleted=deleted)
+        except StoreError:
+            # The async pool reconnects with a back-off after an outage; the synchronous engine
+            # connects on demand, so it answers (or fails) for this request instead.
+            row = None
         references = self._reference_cache.get(row.schema_id) if row is not None else None
         if row is None or references is None:
-            # not found (which error?) or references not cached yet: the full synchronous path
+            # not found (which error?), pool trouble, or references not cached yet: the full
+            # synchronous path, which is the one source of every error
             return await asyncio.to_thread(self.get_version, subject, version, deleted=deleted)
         return row.to_model(references)
 

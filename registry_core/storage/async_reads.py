@@ -42,8 +42,9 @@ class AsyncVersionReader:
                         max_size=self._max_size,
                         kwargs={"autocommit": True},
                         open=False,
-                        # while the database is down, answer 50001 quickly (clients retry)
-                        timeout=2.0,
+                        # while the database is down, give up quickly: the caller falls back to
+                        # the synchronous engine, which reconnects on demand
+                        timeout=1.0,
                     )
                     await pool.open()
                     self._pool = pool
