@@ -4,10 +4,11 @@ Steps: create a fresh PostgreSQL database (or use ``--database-url``), migrate i
 ``llmsr db upgrade``, seed ``--schemas`` distinct Avro schemas, start ``llmsr serve --workers W``,
 then for each worker count: a wrk run per read scenario (``GET /`` as the HTTP stack's ceiling,
 ``GET /schemas/ids/{id}``, ``GET /subjects/{s}/versions/latest``, random id or subject per
-request), and the latency of registering new schemas over HTTP (one client, then 8 concurrent
-clients). The table goes to stdout, everything else to ``bench/results/<timestamp>.json`` and
-``bench/results/<timestamp>/``. The server is stopped and the bench database dropped at the end,
-also on Ctrl-C or failure. See bench/README.md.
+request, and latest again while new versions of the read subjects are registered at a steady
+rate, which invalidates the servers' caches), and the latency of registering new schemas over
+HTTP (one client, then 8 concurrent clients). The table goes to stdout, everything else to
+``bench/results/<timestamp>.json`` and ``bench/results/<timestamp>/``. The server is stopped and
+the bench database dropped at the end, also on Ctrl-C or failure. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 try:
     import httpx
     import psycopg
-    from llm_schemas import SchemaSpec, iter_subjects, plan
+    from llm_schemas import SchemaSpec, iter_subjects, plan, subject_schemas
     from sqlalchemy.engine import URL, make_url
 
     from registry_core import Registry, SchemaType
@@ -101,6 +102,8 @@ class ReadScenario:
 BASELINE = ReadScenario("baseline", "GET / (baseline: HTTP stack only)", Target())
 BY_ID = ReadScenario("schema_by_id", "GET /schemas/ids/{id}", Target(min_rps=10_000, max_p99_ms=10))
 LATEST = ReadScenario("latest_version", "GET /subjects/{s}/versions/latest", Target(min_rps=5_000))
+# the same paths while new versions of those subjects are registered (informational)
+LATEST_WRITING = ReadScenario("latest_while_writing", "  ... while registering", Target())
 REGISTER_TARGET = Target(max_p95_ms=20)
 
 
@@ -664,6 +667,57 @@ def register_over_http(
     return latencies, time.perf_counter() - began, failures
 
 
+class PacedWriter:
+    """Registers ``specs`` one by one at ``rate`` per second in a thread, until stopped."""
+
+    def __init__(self, url: str, specs: Iterator[SchemaSpec], rate: float) -> None:
+        self.url, self.specs, self.rate = url, specs, rate
+        self.sent = 0
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, daemon=True)
+
+    def _work(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=60.0) as client:
+            began = time.perf_counter()
+            while not self._stop.is_set():
+                spec = next(self.specs, None)
+                if spec is None:
+                    self.failures.append("ran out of schemas to register")
+                    return
+                answer = client.post(
+                    f"/subjects/{quote(spec.subject, safe='')}/versions",
+                    json={"schema": spec.schema},
+                )
+                self.sent += 1
+                if answer.status_code != 200:
+                    self.failures.append(f"{answer.status_code} {answer.text[:200]}")
+                self._stop.wait(max(0.0, began + self.sent / self.rate - time.perf_counter()))
+
+    def __enter__(self) -> PacedWriter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def next_versions(specs: Sequence[SchemaSpec], count: int) -> Iterator[SchemaSpec]:
+    """``count`` further versions of the seeded subjects, version by version across subjects."""
+    have: dict[str, int] = {}
+    for spec in specs:
+        have[spec.subject] = max(have.get(spec.subject, 0), spec.version)
+    extra = -(-count // len(have)) + 1
+    later = [
+        subject_schemas(index, versions + extra)[versions:]
+        for index, versions in enumerate(have.values())
+    ]
+    for round_ in range(extra):
+        for subject_specs in later:
+            yield subject_specs[round_]
+
+
 def register_result(
     name: str, label: str, workers: int, latencies: list[float], wall: float, failures: list[str]
 ) -> Result:
@@ -802,6 +856,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="use this database as is (not dropped); default: a fresh PostgreSQL database "
         "llmsr_bench on 127.0.0.1:5432, dropped at the end",
     )
+    parser.add_argument(
+        "--write-rate",
+        type=float,
+        default=10.0,
+        help="registrations per second during the second latest run, 0 to skip it (10)",
+    )
     parser.add_argument("--quick", action="store_true", help="a 3 s smoke run with less data")
     parser.add_argument("--seed", type=int, default=42, help="random seed of the wrk scripts (42)")
     parser.add_argument(
@@ -872,6 +932,7 @@ def run_workers(
     out_dir: Path,
     stack: contextlib.ExitStack,
     run_id: str,
+    later_versions: Iterator[SchemaSpec],
 ) -> list[Result]:
     say(f"starting llmsr serve --workers {workers}")
     server = Server(database.url_text, workers, out_dir / f"server-w{workers}.log")
@@ -879,27 +940,42 @@ def run_workers(
     server.wait_healthy()
     check_server(server.url, seeded)
     results: list[Result] = []
-    for scenario in (BASELINE, BY_ID, LATEST):
-        paths_file = files[scenario.name]
+    scenarios = [BASELINE, BY_ID, LATEST] + ([LATEST_WRITING] if args.write_rate > 0 else [])
+    for scenario in scenarios:
+        writing = scenario is LATEST_WRITING
+        paths_file = files[LATEST.name if writing else scenario.name]
         common: dict[str, Any] = {
             "connections": args.connections,
             "threads": args.threads,
             "seed_value": args.seed,
         }
-        say(f"W={workers} {scenario.label}: {args.duration:g}s, {args.connections} connections")
+        label = f"{scenario.label} {args.write_rate:g}/s" if writing else scenario.label
+        say(f"W={workers} {label.strip()}: {args.duration:g}s, {args.connections} connections")
         wait_quiet(args.wait_quiet)
-        if args.warmup > 0:
+        if args.warmup > 0 and not writing:  # latest is warm from the run before
             warm_up(
                 wrk, server.url, paths_file, workers=workers, seconds=args.warmup, common=common
             )
         raw_out = out_dir / f"wrk-w{workers}-{scenario.name}.txt"
-        with CpuMeter(server.pid, database.dbname) as meter:
+        with contextlib.ExitStack() as running:
+            writer = None
+            if writing:
+                writer = running.enter_context(
+                    PacedWriter(server.url, later_versions, args.write_rate)
+                )
+            meter = running.enter_context(CpuMeter(server.pid, database.dbname))
             raw = run_wrk(
                 wrk, server.url, paths_file, duration=args.duration, raw_out=raw_out, **common
             )
         result = read_result(scenario, workers, raw)
+        result.label = label
         result.cpu_cores = meter.cores
         result.server_cpu_us_per_request = meter.server_us_per_request(result.requests)
+        if writer is not None:
+            result.notes = [f"{writer.sent} registrations during the run", *writer.failures[:3]]
+            result.errors["registrations"] = len(writer.failures)
+            if writer.failures:
+                say(f"  {len(writer.failures)} failed registrations: {writer.failures[0]}")
         if result.error_count:
             say(f"  {result.error_count} errors: {result.errors} (see {raw_out.name})")
         results.append(result)
@@ -1004,6 +1080,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"WARNING: other processes keep {idle_load:.2f} of {os.cpu_count()} cores busy; "
                 "figures will be low and noisy"
             )
+        later_versions = next_versions(
+            specs, int(args.write_rate * (args.duration + 5) * len(args.workers)) + 10
+        )
         for workers in args.workers:
             results += run_workers(
                 args,
@@ -1015,6 +1094,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out_dir=out_dir,
                 stack=stack,
                 run_id=run_id,
+                later_versions=later_versions,
             )
 
     table = render_table(results)

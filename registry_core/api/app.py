@@ -171,9 +171,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         # anyio's default of 40 makes them fight over the GIL and multiplies tail latency.
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         yield
-        reader = app.state.registry.async_reader
-        if reader is not None:
-            await reader.close()
+        await app.state.registry.aclose()
 
     app = FastAPI(
         title="LLM Schema Registry",

@@ -25,7 +25,7 @@ from registry_core.models import (
     SubjectVersion,
 )
 from registry_core.storage import Database, repository
-from registry_core.storage.async_reads import AsyncVersionReader
+from registry_core.storage.async_reads import AsyncVersionReader, VersionChangeListener
 from registry_core.storage.database import upgrade
 from registry_core.storage.repository import VersionRow
 
@@ -102,9 +102,25 @@ class RegistryBase:
         self._schema_cache = _LruCache(10_000)  # id -> SchemaRecord
         self._parsed_cache = _LruCache(2_000)  # id -> ParsedSchema
         self._reference_cache = _LruCache(10_000)  # id -> tuple[SchemaReference, ...]
-        self.async_reader = (
-            AsyncVersionReader(self.db.url) if self.db.dialect == "postgresql" else None
-        )
+        self.async_reader: AsyncVersionReader | None = None
+        self.version_listener: VersionChangeListener | None = None
+        # subject -> (its latest live version, monotonic time cached); PostgreSQL only, and
+        # trusted only while the listener has seen every change (see get_version_async)
+        self._latest_cache: dict[str, tuple[SubjectVersion, float]] = {}
+        self._latest_epoch = 0
+        if self.db.dialect == "postgresql":
+            self.async_reader = AsyncVersionReader(self.db.url)
+            self.version_listener = VersionChangeListener(self.db.url, self._versions_changed)
+            # this process's own writes: forget at once, before the caller hears of the commit
+            self.db.after_write.append(self._versions_changed)
+
+    def _versions_changed(self, subject: str | None = None) -> None:
+        """A subject's versions (any subject's, when None) may have changed."""
+        self._latest_epoch += 1
+        if subject is None:
+            self._latest_cache = {}
+        else:
+            self._latest_cache.pop(subject, None)
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -114,6 +130,13 @@ class RegistryBase:
 
     def close(self) -> None:
         self.db.dispose()
+
+    async def aclose(self) -> None:
+        """Close what the async read path opened (the event loop's pool and listener)."""
+        if self.version_listener is not None:
+            await self.version_listener.close()
+        if self.async_reader is not None:
+            await self.async_reader.close()
 
     def _references(self, conn: Connection, schema_id: int) -> tuple[SchemaReference, ...]:
         """A schema's references; cached, since a schema id's references never change."""

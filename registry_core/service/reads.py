@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,9 @@ from registry_core.service.base import (
 )
 from registry_core.storage import repository
 from registry_core.storage.repository import VersionRow
+
+LATEST_TTL = 10.0  # seconds: a bound on staleness even if a notification were somehow missed
+LATEST_CACHE_SIZE = 100_000  # subjects
 
 
 class ReadsMixin(RegistryBase):
@@ -105,10 +109,40 @@ class ReadsMixin(RegistryBase):
     async def get_version_async(
         self, subject: str, version: int | str, *, deleted: bool = False
     ) -> SubjectVersion:
-        """``get_version`` for async callers: on PostgreSQL no thread hop on the common path."""
+        """``get_version`` for async callers: on PostgreSQL no thread hop on the common path.
+
+        ``latest`` is served from a per-process cache while the change listener is connected and
+        has handled every notification, so it is never older than the last committed change
+        this process could know of; entries also expire after ``LATEST_TTL`` seconds.
+        """
         number = parse_version(version)
         if self.async_reader is None:
             return await asyncio.to_thread(self.get_version, subject, version, deleted=deleted)
+        cacheable = number == LATEST and not deleted and self.version_listener is not None
+        if cacheable:
+            assert self.version_listener is not None
+            self.version_listener.start()
+            hit = self._latest_cache.get(subject)
+            if (
+                hit is not None
+                and time.monotonic() - hit[1] < LATEST_TTL
+                and self.version_listener.fresh()
+            ):
+                return hit[0]
+        epoch = self._latest_epoch
+        found = await self._read_version_async(subject, version, number, deleted)
+        if cacheable and epoch == self._latest_epoch:
+            assert self.version_listener is not None
+            if self.version_listener.fresh():
+                if len(self._latest_cache) >= LATEST_CACHE_SIZE:
+                    self._latest_cache = {}
+                self._latest_cache[subject] = (found, time.monotonic())
+        return found
+
+    async def _read_version_async(
+        self, subject: str, version: int | str, number: int, deleted: bool
+    ) -> SubjectVersion:
+        assert self.async_reader is not None
         try:
             row = await self.async_reader.version(subject, number, deleted=deleted)
         except StoreError:

@@ -74,6 +74,8 @@ class Database:
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_timeout=30)
         self.engine: Engine = create_engine(self.url, **kwargs)
+        # called after every committed write transaction, before run() returns
+        self.after_write: list[Callable[[], None]] = []
         if self.dialect == "sqlite":
             self._configure_sqlite(self.engine)
 
@@ -113,7 +115,11 @@ class Database:
         for attempt in range(1, attempts + 1):
             try:
                 with self._transaction(write=write) as conn:
-                    return work(conn)
+                    result = work(conn)
+                if write:
+                    for hook in self.after_write:
+                        hook()
+                return result
             except RegistryError:
                 raise
             except DBAPIError as exc:

@@ -179,11 +179,15 @@ def _race_across_servers(a: str, b: str, db_url: str) -> None:
     assert_contiguous(b, "clicks", sent, answers)
     assert len(registered_events(db_url, "clicks")) == 100
 
-    # read-your-write across servers: written through one, at once visible through the other
+    # read-your-write across servers: written through one, at once visible through the other,
+    # though the other has just read (and cached) the previous latest
     set_compatibility_none(b, "ryw")
     with client(a) as http_a, client(b) as http_b:
-        for i in range(20):
+        for i in range(40):
             writer, reader = (http_a, http_b) if i % 2 == 0 else (http_b, http_a)
+            if i:
+                before = reader.get("/subjects/ryw/versions/latest")
+                assert before.json()["version"] == i, before.text
             text = avro_record("Ryw", f"r{i}")
             written = writer.post("/subjects/ryw/versions", json={"schema": text})
             assert written.status_code == 200, written.text
