@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from registry_core.errors import (
     InvalidCompatibilityLevel,
@@ -227,6 +229,7 @@ class SubjectVersion:
     semver: SemVer = FIRST_SEMVER
     deleted: bool = False
     created_at: datetime | None = None
+    state: str = "ACTIVE"  # ACTIVE, DEPRECATED or ARCHIVED (registry_core.lifecycle)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -238,12 +241,18 @@ class SubjectConfig:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class FieldInfo:
-    """One field of a schema, as listed for search and diffs (path is a JSON pointer)."""
+    """One field of a schema, as listed for search and diffs (path is a JSON pointer).
+
+    ``constraints`` holds the field's validation keywords (``maxLength``, ``enum``, Avro
+    ``symbols``, ``default``, ...) with JSON values, keyed as the schema spells them.
+    """
 
     path: str
     type: str
     required: bool
     doc: str | None = None
+    # hash=False: a dict is unhashable, and FieldInfo stays usable in sets and as a key
+    constraints: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

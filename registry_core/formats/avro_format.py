@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -141,6 +142,33 @@ def _walk_defaults(schema: avro_schema.Schema, seen: set[int]) -> None:
         _walk_defaults(schema.values, seen)
 
 
+_TYPE_CONSTRAINT_PROPS = ("logicalType", "precision", "scale")
+
+
+def _field_constraints(field: Any) -> dict[str, Any]:
+    """What a field's values must satisfy beyond their type: default, symbols, size, logical type.
+
+    An optional field (``[null, X]``) is constrained by its ``X``; other unions by nothing.
+    """
+    out: dict[str, Any] = {}
+    if field.has_default:
+        out["default"] = copy.deepcopy(field.default)  # the document's own value: not ours to share
+    target = field.type
+    if isinstance(target, avro_schema.UnionSchema):
+        others = [s for s in target.schemas if s.type != "null"]
+        if len(target.schemas) != 2 or len(others) != 1:
+            return out
+        target = others[0]
+    if isinstance(target, avro_schema.EnumSchema):
+        out["symbols"] = list(target.symbols)
+    if isinstance(target, avro_schema.FixedSchema):
+        out["size"] = target.size
+    for key in _TYPE_CONSTRAINT_PROPS:
+        if key in target.props:  # as written, even when the avro package ignores it
+            out[key] = copy.deepcopy(target.props[key])
+    return out
+
+
 class AvroFormat:
     """The Avro schema language (``schemaType`` AVRO, the Confluent default)."""
 
@@ -213,6 +241,7 @@ class AvroFormat:
                     type=_type_label(field.type),
                     required=not (field.has_default or nullable),
                     doc=field.doc,
+                    constraints=_field_constraints(field),
                 )
             )
             self._collect(field.type, path, out, seen)

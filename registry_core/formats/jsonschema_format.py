@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
@@ -67,6 +68,42 @@ def _refs(node: Any, path: list[Any]) -> Iterator[tuple[str, str]]:
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _refs(value, [*path, index])
+
+
+# Validation keywords of a property's own node that a reviewer of a change wants to see
+_CONSTRAINT_KEYWORDS = (
+    "enum",
+    "const",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+    "additionalProperties",
+    "default",
+)
+
+
+def _constraints(node: Any) -> dict[str, Any]:
+    """The validation keywords of one schema node, as written (copies, not the document's own).
+
+    ``additionalProperties`` counts only as ``true``/``false``: a schema there is structure.
+    """
+    if not isinstance(node, dict):
+        return {}
+    out = {k: copy.deepcopy(node[k]) for k in _CONSTRAINT_KEYWORDS if k in node}
+    if not isinstance(out.get("additionalProperties", False), bool):
+        del out["additionalProperties"]
+    return out
 
 
 class JsonSchemaFormat:
@@ -163,6 +200,7 @@ class JsonSchemaFormat:
                         type=self._type_label(sub),
                         required=name in required,
                         doc=sub.get("description") if isinstance(sub, dict) else None,
+                        constraints=_constraints(sub),
                     )
                 )
                 self._collect(sub, path, out, depth + 1)
