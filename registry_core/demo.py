@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
 
+from registry_core.errors import AlreadyExists
 from registry_core.models import SchemaType
 from registry_core.service import Registry
 
@@ -103,6 +105,8 @@ def _rag_chunk(version: int) -> dict[str, Any]:
     ]
     if version >= 2:
         fields.append({"name": "source_url", "type": ["null", "string"], "default": None})
+    if version >= 3:  # proposed in the demo, waiting for review
+        fields.append({"name": "section", "type": ["null", "string"], "default": None})
     return {"type": "record", "name": "RagChunk", "namespace": "ai.llmsr.rag", "fields": fields}
 
 
@@ -115,7 +119,9 @@ DEMO_SUBJECTS: dict[str, tuple[SchemaType, Callable[[int], dict[str, Any]], int]
 
 
 def seed_demo(registry: Registry, *, actor: str = "demo") -> list[tuple[str, int, int]]:
-    """Register every demo version (idempotent); return (subject, version, id) triples."""
+    """Register every demo version and a little governance (idempotent): the ``llm.rag-``
+    namespace requires review and has a proposal waiting; inference-event v1 is deprecated.
+    Returns (subject, version, id) triples."""
     out = []
     for subject, (schema_type, build, versions) in DEMO_SUBJECTS.items():
         for version in range(1, versions + 1):
@@ -123,4 +129,18 @@ def seed_demo(registry: Registry, *, actor: str = "demo") -> list[tuple[str, int
                 subject, json.dumps(build(version)), schema_type, actor=actor
             )
             out.append((subject, result.version.version, result.version.schema_id))
+    if registry.policy_for("llm.rag-chunk-value") is None:
+        registry.set_policy(
+            "llm.rag-", prefix=True, review_required=True, owners=["data-platform"], actor=actor
+        )
+    with contextlib.suppress(AlreadyExists):  # approved since: v3 is registered
+        registry.propose(
+            "llm.rag-chunk-value",
+            json.dumps(_rag_chunk(3)),
+            SchemaType.AVRO,
+            note="Keep the section heading so answers can cite it.",
+            actor="demo-author",
+        )
+    if registry.get_version("llm.inference-event-value", 1).state == "ACTIVE":
+        registry.set_version_state("llm.inference-event-value", 1, "DEPRECATED", actor=actor)
     return out

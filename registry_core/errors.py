@@ -5,6 +5,8 @@ the API layer turns any of them into ``{"error_code": ..., "message": ...}`` wit
 table of its own::
 
     RegistryError                         500 / 50001
+      Unauthenticated                     401 / 40101  (no or wrong credentials)
+      Forbidden                           403 / 40301  (role too low, four eyes, not a reviewer)
       NotFound                            404
         SubjectNotFound                   40401
         VersionNotFound                   40402
@@ -15,8 +17,14 @@ table of its own::
         VersionNotSoftDeleted             40407
         SubjectConfigNotFound             40408
         SubjectModeNotFound               40409
+        ProposalNotFound                  40410
+        UserNotFound                      40411
+        PolicyNotFound                    40412
+        DeliveryNotFound                  40413
       Conflict                            409
         IncompatibleSchema                409 (or 40901, configurable)
+        IllegalTransition                 40902  (names the current state and the allowed ones)
+        AlreadyExists                     40903  (a user name taken)
       InvalidInput                        422
         InvalidSchema                     42201  (also unknown schemaType, missing references)
         InvalidVersion                    42202
@@ -26,15 +34,22 @@ table of its own::
         ReferenceExists                   42206
         IdMismatch                        42207
         InvalidSubject                    42208
+          ReviewRequired                  42205  (names the proposal created instead)
         SchemaTooLarge                    42209
+        CommentRequired                   42210  (a rejection without a comment)
       StoreError                          500 / 50001  (the database failed; clients may retry)
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AlreadyExists",
+    "CommentRequired",
     "Conflict",
+    "DeliveryNotFound",
+    "Forbidden",
     "IdMismatch",
+    "IllegalTransition",
     "IncompatibleSchema",
     "InvalidCompatibilityLevel",
     "InvalidInput",
@@ -44,8 +59,11 @@ __all__ = [
     "InvalidVersion",
     "NotFound",
     "OperationNotPermitted",
+    "PolicyNotFound",
+    "ProposalNotFound",
     "ReferenceExists",
     "RegistryError",
+    "ReviewRequired",
     "SchemaNotFound",
     "SchemaTooLarge",
     "StoreError",
@@ -54,6 +72,8 @@ __all__ = [
     "SubjectNotFound",
     "SubjectNotSoftDeleted",
     "SubjectSoftDeleted",
+    "Unauthenticated",
+    "UserNotFound",
     "VersionNotFound",
     "VersionNotSoftDeleted",
     "VersionSoftDeleted",
@@ -69,6 +89,20 @@ class RegistryError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class Unauthenticated(RegistryError):
+    """No credentials, or credentials that match no active API key."""
+
+    http_status = 401
+    error_code = 40101
+
+
+class Forbidden(RegistryError):
+    """The caller is known but may not do this (role, four-eyes rule, subject reviewers)."""
+
+    http_status = 403
+    error_code = 40301
 
 
 class NotFound(RegistryError):
@@ -119,6 +153,22 @@ class SubjectModeNotFound(NotFound):
     error_code = 40409
 
 
+class ProposalNotFound(NotFound):
+    error_code = 40410
+
+
+class UserNotFound(NotFound):
+    error_code = 40411
+
+
+class PolicyNotFound(NotFound):
+    error_code = 40412
+
+
+class DeliveryNotFound(NotFound):
+    error_code = 40413
+
+
 class Conflict(RegistryError):
     http_status = 409
     error_code = 409
@@ -130,6 +180,16 @@ class IncompatibleSchema(Conflict):
     def __init__(self, message: str, messages: list[str] | None = None) -> None:
         super().__init__(message)
         self.messages = messages or []
+
+
+class IllegalTransition(Conflict):
+    """A lifecycle move the state machine does not allow from the current state."""
+
+    error_code = 40902
+
+
+class AlreadyExists(Conflict):
+    error_code = 40903
 
 
 class InvalidInput(RegistryError):
@@ -157,6 +217,14 @@ class OperationNotPermitted(InvalidInput):
     error_code = 42205
 
 
+class ReviewRequired(OperationNotPermitted):
+    """The subject needs review: a proposal was created (or found) instead of a version."""
+
+    def __init__(self, message: str, proposal_id: int) -> None:
+        super().__init__(message)
+        self.proposal_id = proposal_id
+
+
 class ReferenceExists(InvalidInput):
     error_code = 42206
 
@@ -178,3 +246,7 @@ class StoreError(RegistryError):
 
     http_status = 500
     error_code = 50001
+
+
+class CommentRequired(InvalidInput):
+    error_code = 42210

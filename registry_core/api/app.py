@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote
 
 import anyio.to_thread
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -22,9 +22,10 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry_core import __version__
-from registry_core.api import routes_schemas, routes_settings
+from registry_core.api import routes_governance, routes_schemas, routes_settings
+from registry_core.api.auth import OPEN_PATHS, ROUTE_ROLES, Authenticator, authorize
 from registry_core.api.http import CONTENT_TYPE, SchemaRegistryResponse, error_body
-from registry_core.errors import IncompatibleSchema, RegistryError
+from registry_core.errors import IncompatibleSchema, RegistryError, Unauthenticated
 from registry_core.service import Registry
 
 __all__ = ["create_app"]
@@ -94,6 +95,36 @@ class RegistryMiddleware:
         self.app = app
         self.schema_bodies = schema_bodies
         self.registry = registry
+        self.authenticator = Authenticator(registry)
+
+    async def _identify(self, scope: Scope, send: Send) -> bool:
+        """Put the caller in ``scope["state"]``; answer 401 (or 50001) and return False if the
+        credentials are missing or wrong while users exist."""
+        state = scope.setdefault("state", {})
+        if scope["path"] in OPEN_PATHS:
+            state["user"], state["actor"] = None, "anonymous"
+            return True
+        header = None
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization":
+                header = value
+                break
+        try:
+            user = await self.authenticator.identify(header)
+        except RegistryError as exc:
+            headers = [(b"content-type", CONTENT_TYPE.encode())]
+            if isinstance(exc, Unauthenticated):
+                headers.append((b"www-authenticate", b'Basic realm="llmsr"'))
+            body = error_body(exc.error_code, exc.message)
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send(
+                {"type": "http.response.start", "status": exc.http_status, "headers": headers}
+            )
+            await send({"type": "http.response.body", "body": body})
+            REQUESTS.labels(scope["method"], "unauthenticated", str(exc.http_status)).inc()
+            return False
+        state["user"], state["actor"] = user, user.name
+        return True
 
     async def _serve_fast(self, scope: Scope, send: Send) -> bool:
         if scope["method"] != "GET":
@@ -130,13 +161,14 @@ class RegistryMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if not await self._identify(scope, send):
+            return
+        # the fast paths are reads, which every role may make
         if await self._serve_fast(scope, send):
             return
         raw = scope.get("raw_path")
         if raw and b"%" in raw:
             scope["path"] = "/".join(_encode_segment(s) for s in raw.split(b"?")[0].split(b"/"))
-        state = scope.setdefault("state", {})
-        state["actor"] = "anonymous"
         status = {"code": 500}
         started = time.perf_counter()
 
@@ -173,7 +205,16 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         yield
         await app.state.registry.aclose()
 
+    async def authorized(request: Request) -> None:
+        route = request.scope.get("route")
+        template = getattr(route, "path", "")
+        if template in OPEN_PATHS:
+            return
+        method = "GET" if request.method == "HEAD" else request.method
+        authorize(request.state.user, method, template)
+
     app = FastAPI(
+        dependencies=[Depends(authorized)],
         title="LLM Schema Registry",
         version=__version__,
         summary="Confluent Schema Registry compatible API with LLM data governance",
@@ -218,6 +259,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
 
     app.include_router(routes_schemas.router)
     app.include_router(routes_settings.router)
+    app.include_router(routes_governance.router)
 
     @app.get("/", summary="Root (Confluent answers an empty object)")
     async def root() -> dict[str, Any]:
@@ -238,7 +280,30 @@ def create_app(registry: Registry | None = None) -> FastAPI:
     app.add_middleware(
         RegistryMiddleware, schema_bodies=app.state.schema_bodies, registry=app.state.registry
     )
+    _check_every_route_has_a_role(app)
     return app
+
+
+def route_methods(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, template) the API serves, but the open paths (for the roles table).
+
+    Read from the OpenAPI document, the public list of routes (included routers are wrapped).
+    """
+    out = []
+    for path, operations in app.openapi()["paths"].items():
+        if path not in OPEN_PATHS:
+            out += [(method.upper(), path) for method in sorted(operations)]
+    return out
+
+
+def _check_every_route_has_a_role(app: FastAPI) -> None:
+    served = route_methods(app)
+    missing = [pair for pair in served if pair not in ROUTE_ROLES]
+    if missing:
+        raise RuntimeError(f"routes without a required role in ROUTE_ROLES: {missing}")
+    stale = sorted(set(ROUTE_ROLES) - set(served))
+    if stale:
+        raise RuntimeError(f"ROUTE_ROLES names routes the API does not serve: {stale}")
 
 
 def app_from_env() -> FastAPI:

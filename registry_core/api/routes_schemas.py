@@ -87,6 +87,10 @@ def version_body(found: SubjectVersion) -> dict[str, Any]:
         body["references"] = [r.as_dict() for r in found.references]
     if found.deleted:
         body["deleted"] = True
+    if found.state != "ACTIVE":
+        # deprecated versions still serve (old data must decode), flagged; clients ignore
+        # fields they do not know
+        body["lifecycle"] = found.state
     return body
 
 

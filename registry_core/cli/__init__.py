@@ -6,93 +6,30 @@ line on stderr (set ``LLMSR_DEBUG=1`` for the traceback).
 
 from __future__ import annotations
 
-import getpass
 import ipaddress
-import json
 import os
 import sys
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 
 from registry_core import __version__
-from registry_core.errors import IncompatibleSchema, RegistryError
-from registry_core.models import CompatibilityReport, SchemaReference, SchemaType, parse_version
-from registry_core.service import Registry
-
-EXIT_FAILED_CHECK = 1
-EXIT_USAGE = 2
-
-
-class CheckFailed(Exception):
-    """The command ran, and what it checked did not pass (exit 1)."""
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
-def _registry(ctx: click.Context) -> Registry:
-    obj = ctx.ensure_object(dict)
-    if "registry" not in obj:
-        obj["registry"] = Registry(obj.get("database_url"))
-        if obj.get("migrate", True) and not obj["registry"].db.has_schema():
-            obj["registry"].migrate()
-    registry: Registry = obj["registry"]
-    return registry
-
-
-def _emit(ctx: click.Context, value: Any, human: Callable[[], str] | None = None) -> None:
-    if ctx.find_root().params.get("as_json") or ctx.params.get("as_json") or human is None:
-        click.echo(json.dumps(value, indent=2, default=str))
-    else:
-        click.echo(human())
-
-
-def _read_schema(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise click.UsageError(f"schema file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.UsageError(f"cannot read schema file {path}: {exc}") from None
-
-
-def _infer_type(path: str, given: str | None) -> SchemaType:
-    if given:
-        return SchemaType.parse(given)
-    suffix = Path(path).suffix.lower()
-    if suffix in (".avsc", ".avro"):
-        return SchemaType.AVRO
-    if suffix == ".json":
-        return SchemaType.JSON
-    raise click.UsageError(
-        f"cannot tell the schema type of {path!r} from its extension; pass --type AVRO or JSON"
-    )
-
-
-def _references(values: tuple[str, ...]) -> list[SchemaReference]:
-    refs = []
-    for value in values:
-        try:
-            name, target = value.split("=", 1)
-            subject, version = target.rsplit(":", 1)
-            refs.append(SchemaReference(name=name, subject=subject, version=parse_version(version)))
-        except ValueError:
-            raise click.UsageError(
-                f"bad --reference {value!r}: expected NAME=SUBJECT:VERSION"
-            ) from None
-    return refs
-
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+from registry_core.cli import governance
+from registry_core.cli.common import (
+    EXIT_FAILED_CHECK,
+    EXIT_USAGE,
+    CheckFailed,
+    _actor,
+    _emit,
+    _infer_type,
+    _read_schema,
+    _references,
+    _registry,
+    as_option,
+    json_option,
+)
+from registry_core.errors import IncompatibleSchema, RegistryError, ReviewRequired
+from registry_core.models import CompatibilityReport
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -114,9 +51,20 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 @click.option("--port", default=8081, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--log-level", default="warning", show_default=True)
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="Listen on a non-loopback address although no user exists (everyone is admin).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, log_level: str) -> None:
-    """Serve the REST API (Confluent-compatible) after migrating the database."""
+def serve(
+    ctx: click.Context, host: str, port: int, workers: int, log_level: str, insecure: bool
+) -> None:
+    """Serve the REST API (Confluent-compatible) after migrating the database.
+
+    With no user defined the API is open (every caller is an admin), so it listens only on a
+    loopback address unless --insecure is given; `llmsr users add NAME --role admin` first.
+    """
     import uvicorn
 
     registry = _registry(ctx)
@@ -124,8 +72,17 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, log_level: str
     url = ctx.obj.get("database_url")
     if url:
         os.environ["LLMSR_DATABASE_URL"] = url
-    registry.close()
     _check_host(host)
+    open_api = not registry.auth_required()
+    registry.close()
+    if open_api and not _is_loopback(host):
+        if not insecure:
+            raise click.UsageError(
+                f"refusing to listen on {host} with no users defined: anyone could change "
+                "schemas. Add one with `llmsr users add NAME --role admin`, listen on "
+                "127.0.0.1, or pass --insecure"
+            )
+        click.echo(f"llmsr: WARNING: open API (no users) on {host}: --insecure", err=True)
     click.echo(f"llmsr: serving on http://{host}:{port} ({workers} worker(s))", err=True)
     uvicorn.run(
         "registry_core.api.app:app_from_env",
@@ -137,6 +94,15 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, log_level: str
         access_log=False,
         timeout_graceful_shutdown=10,
     )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_host(host: str) -> None:
@@ -153,6 +119,7 @@ def _check_host(host: str) -> None:
 @click.option("--type", "schema_type", help="AVRO or JSON (default: from the file extension).")
 @click.option("--reference", "references", multiple=True, help="NAME=SUBJECT:VERSION, repeatable.")
 @click.option("--normalize", is_flag=True, help="Store the normalized form.")
+@as_option
 @json_option
 @click.pass_context
 def register(
@@ -162,9 +129,11 @@ def register(
     schema_type: str | None,
     references: tuple[str, ...],
     normalize: bool,
+    actor: str | None,
     as_json: bool,
 ) -> None:
-    """Register the schema in FILE under SUBJECT."""
+    """Register the schema in FILE under SUBJECT (held as a proposal if the subject's policy
+    requires review: exit 1)."""
     kind = _infer_type(file, schema_type)
     result = _registry(ctx).register(
         subject,
@@ -172,7 +141,7 @@ def register(
         kind,
         _references(references),
         normalize=normalize or None,
-        actor=_actor(),
+        actor=actor or _actor(),
     )
     found = result.version
     value = {
@@ -456,6 +425,21 @@ def demo_seed(ctx: click.Context, as_json: bool) -> None:
     )
 
 
+for _command in (
+    governance.users,
+    governance.policy,
+    governance.propose,
+    governance.proposals,
+    governance.review,
+    governance.lifecycle,
+    governance.audit,
+    governance.sinks,
+    governance.deliveries,
+    governance.dispatch,
+):
+    cli.add_command(_command)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``llmsr`` console script."""
     try:
@@ -466,6 +450,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except IncompatibleSchema as exc:
         click.echo(f"llmsr: incompatible: {exc.message}", err=True)
+        return EXIT_FAILED_CHECK
+    except ReviewRequired as exc:
+        click.echo(f"llmsr: review required: {exc.message}", err=True)
         return EXIT_FAILED_CHECK
     except RegistryError as exc:
         click.echo(f"llmsr: error {exc.error_code}: {exc.message}", err=True)

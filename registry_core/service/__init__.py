@@ -5,15 +5,15 @@
 
 from __future__ import annotations
 
-from registry_core.service.base import DEFAULT_MAX_SCHEMA_BYTES, RegisterResult
+from registry_core.service.base import DEFAULT_MAX_SCHEMA_BYTES, EVENT_TYPES, RegisterResult
+from registry_core.service.governance import ANONYMOUS, GovernanceMixin
 from registry_core.service.reads import ReadsMixin
 from registry_core.service.settings import SettingsMixin
-from registry_core.service.writes import WritesMixin
 
-__all__ = ["DEFAULT_MAX_SCHEMA_BYTES", "RegisterResult", "Registry"]
+__all__ = ["ANONYMOUS", "DEFAULT_MAX_SCHEMA_BYTES", "EVENT_TYPES", "RegisterResult", "Registry"]
 
 
-class Registry(ReadsMixin, SettingsMixin, WritesMixin):
+class Registry(ReadsMixin, SettingsMixin, GovernanceMixin):
     """A schema registry over one database (``LLMSR_DATABASE_URL`` by default).
 
     Args:

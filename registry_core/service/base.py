@@ -17,22 +17,60 @@ from registry_core.errors import (
     SchemaTooLarge,
 )
 from registry_core.formats import ParsedSchema, ResolvedReference, format_for
+from registry_core.lifecycle import Policy, User, effective_policy
 from registry_core.models import (
     LATEST,
     SchemaReference,
     SchemaType,
+    SemVer,
     SubjectConfig,
     SubjectVersion,
 )
-from registry_core.storage import Database, repository
+from registry_core.storage import Database, governance, repository
 from registry_core.storage.async_reads import AsyncVersionReader, VersionChangeListener
 from registry_core.storage.database import upgrade
 from registry_core.storage.repository import VersionRow
 
-__all__ = ["DEFAULT_MAX_SCHEMA_BYTES", "SYSTEM_ACTOR", "RegisterResult", "RegistryBase"]
+__all__ = [
+    "DEFAULT_MAX_SCHEMA_BYTES",
+    "EVENT_TYPES",
+    "SYSTEM_ACTOR",
+    "RegisterResult",
+    "RegistryBase",
+]
 
 DEFAULT_MAX_SCHEMA_BYTES = 1024 * 1024
 SYSTEM_ACTOR = "system"
+
+
+# The change event each audited action publishes through the outbox (``llmsr dispatch``).
+EVENT_TYPES: dict[str, str] = {
+    "schema.registered": "schema.registered",
+    "version.deleted": "schema.deleted",
+    "version.deleted_permanently": "schema.deleted",
+    "version.deprecated": "schema.deprecated",
+    "version.archived": "schema.archived",
+    "version.reactivated": "schema.reactivated",
+    "version.restored": "schema.restored",
+    "subject.deleted": "subject.deleted",
+    "subject.deleted_permanently": "subject.deleted",
+    "config.set": "config.changed",
+    "config.deleted": "config.changed",
+    "mode.set": "config.changed",
+    "mode.deleted": "config.changed",
+    "policy.set": "config.changed",
+    "policy.deleted": "config.changed",
+    "proposal.created": "proposal.created",
+    "proposal.submitted": "proposal.submitted",
+    "proposal.discarded": "proposal.rejected",
+    "proposal.approved": "proposal.approved",
+    "proposal.rejected": "proposal.rejected",
+    "user.added": "user.changed",
+    "user.updated": "user.changed",
+    "user.key_rotated": "user.changed",
+    "sink.added": "config.changed",
+    "sink.deleted": "config.changed",
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -102,6 +140,9 @@ class RegistryBase:
         self._schema_cache = _LruCache(10_000)  # id -> SchemaRecord
         self._parsed_cache = _LruCache(2_000)  # id -> ParsedSchema
         self._reference_cache = _LruCache(10_000)  # id -> tuple[SchemaReference, ...]
+        # authenticated API keys (hash of user+key -> user, when) and whether no user exists
+        self._auth_cache: dict[str, tuple[User, float]] = {}
+        self._open_mode: tuple[bool, float] | None = None
         self.async_reader: AsyncVersionReader | None = None
         self.version_listener: VersionChangeListener | None = None
         # subject -> (its latest live version, monotonic time cached); PostgreSQL only, and
@@ -137,6 +178,49 @@ class RegistryBase:
             await self.version_listener.close()
         if self.async_reader is not None:
             await self.async_reader.close()
+
+    def _record(
+        self,
+        conn: Connection,
+        *,
+        actor: str,
+        action: str,
+        subject: str | None = None,
+        version: int | None = None,
+        schema_id: int | None = None,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        """Append the audit event of a change and its outbox event, in the change's transaction."""
+        repository.append_audit(
+            conn,
+            actor=actor,
+            action=action,
+            subject=subject,
+            version=version,
+            schema_id=schema_id,
+            before=before,
+            after=after,
+        )
+        data = {"action": action, "actor": actor, "version": version, "schemaId": schema_id}
+        data.update({"before": before, "after": after})
+        governance.append_event(conn, EVENT_TYPES.get(action, action), subject, data)
+
+    def _config(self, conn: Connection, subject: str, policy: Policy | None) -> SubjectConfig:
+        """The subject's own config, else its policy's level over the global config."""
+        level = policy.compatibility if policy is not None else None
+        return repository.effective_config(conn, subject, policy_level=level)
+
+    def _governing_policy(self, conn: Connection, subject: str) -> Policy | None:
+        return effective_policy(governance.policies(conn), subject)
+
+    @staticmethod
+    def _major_line(live: Sequence[VersionRow]) -> list[VersionRow]:
+        """The live versions in the latest's major line (a policy's ``major_line`` rule)."""
+        if not live:
+            return []
+        major = SemVer.parse(live[-1].semver).major
+        return [r for r in live if SemVer.parse(r.semver).major == major]
 
     def _references(self, conn: Connection, schema_id: int) -> tuple[SchemaReference, ...]:
         """A schema's references; cached, since a schema id's references never change."""

@@ -230,12 +230,22 @@ class ReadsMixin(RegistryBase):
         actor: str | None = None,
         action: str | None = None,
         since: datetime | None = None,
+        until: datetime | None = None,
+        after_id: int = 0,
         limit: int = 1000,
     ) -> list[dict[str, Any]]:
-        """The audit trail, oldest first, filtered by subject, actor, action and time."""
+        """The audit trail, oldest first, filtered by subject, actor, action (a prefix when it
+        ends in '.' or '*') and time; ``after_id`` pages through it."""
         return self.db.read(
             lambda conn: repository.audit_events(
-                conn, subject=subject, actor=actor, action=action, since=since, limit=limit
+                conn,
+                subject=subject,
+                actor=actor,
+                action=action,
+                since=since,
+                until=until,
+                after_id=after_id,
+                limit=limit,
             )
         )
 

@@ -70,7 +70,7 @@ class SettingsMixin(RegistryBase):
                 policy=chosen_policy or base.policy,
             )
             repository.put_config(conn, scope, after)
-            repository.append_audit(
+            self._record(
                 conn,
                 actor=actor,
                 action="config.set",
@@ -97,7 +97,7 @@ class SettingsMixin(RegistryBase):
                     )
                 before = SubjectConfig()
             repository.delete_config(conn, scope)
-            repository.append_audit(
+            self._record(
                 conn,
                 actor=actor,
                 action="config.deleted",
@@ -153,7 +153,7 @@ class SettingsMixin(RegistryBase):
                     )
             before = repository.get_mode(conn, scope)
             repository.put_mode(conn, scope, chosen)
-            repository.append_audit(
+            self._record(
                 conn,
                 actor=actor,
                 action="mode.set",
@@ -175,7 +175,7 @@ class SettingsMixin(RegistryBase):
                     raise SubjectModeNotFound(f"Subject '{subject}' does not have a mode set")
                 before = Mode.READWRITE
             repository.delete_mode(conn, scope)
-            repository.append_audit(
+            self._record(
                 conn, actor=actor, action="mode.deleted", subject=subject, before=before.value
             )
             return before

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import Connection
 
 from registry_core import compatibility
+from registry_core.diff import schema_diff
 from registry_core.errors import (
+    AlreadyExists,
     IdMismatch,
     IncompatibleSchema,
     InvalidInput,
     OperationNotPermitted,
     ReferenceExists,
+    ReviewRequired,
     SubjectNotFound,
     SubjectNotSoftDeleted,
     SubjectSoftDeleted,
@@ -22,6 +26,7 @@ from registry_core.errors import (
     VersionSoftDeleted,
 )
 from registry_core.formats import ParsedSchema, fingerprint, guid_of
+from registry_core.lifecycle import LifecycleState, Policy, Proposal
 from registry_core.models import (
     FIRST_SEMVER,
     LATEST,
@@ -33,6 +38,7 @@ from registry_core.models import (
     SchemaType,
     SemVer,
     SemVerBump,
+    SubjectConfig,
     parse_version,
 )
 from registry_core.service.base import (
@@ -41,7 +47,7 @@ from registry_core.service.base import (
     RegistryBase,
     _check_subject,
 )
-from registry_core.storage import repository
+from registry_core.storage import governance, repository
 from registry_core.storage.repository import VersionRow
 
 
@@ -67,7 +73,7 @@ class WritesMixin(RegistryBase):
         number = parse_version(version) if version is not None else None
 
         def work(conn: Connection) -> CompatibilityReport:
-            config = repository.effective_config(conn, subject)
+            config = self._config(conn, subject, self._governing_policy(conn, subject))
             chosen = CompatibilityLevel.parse(level) if level is not None else config.compatibility
             parsed = self._parse_new(conn, schema, kind, self._pin_references(conn, references))
             rows = repository.versions(conn, subject, deleted=False)
@@ -142,6 +148,13 @@ class WritesMixin(RegistryBase):
                 actor,
             )
         )
+        if isinstance(result, Proposal):  # committed: the proposal waits for its reviewers
+            raise ReviewRequired(
+                f"Subject '{subject}' requires review: the schema was not registered; it waits "
+                f"in proposal {result.id} ({result.state.value}) for a reviewer "
+                f"(llmsr review {result.id} --approve)",
+                result.id,
+            )
         if result.created:
             # committed now: the next registration's compatibility check needs this parse
             self._parsed_cache.put(result.version.schema_id, parsed)
@@ -159,7 +172,11 @@ class WritesMixin(RegistryBase):
         version: int | None,
         force: bool,
         actor: str,
-    ) -> tuple[RegisterResult, ParsedSchema]:
+        *,
+        reviewed: bool = False,
+    ) -> tuple[RegisterResult | Proposal, ParsedSchema]:
+        """Register in ``conn``'s transaction; on a review-required subject (unless ``reviewed``,
+        i.e. approving a proposal, or importing) create or find the proposal instead."""
         mode = repository.effective_mode(conn, subject)
         if not mode.writable:
             raise OperationNotPermitted(f"Subject '{subject}' is in read-only mode ({mode.value})")
@@ -169,18 +186,12 @@ class WritesMixin(RegistryBase):
                 "Schema ids can only be specified in IMPORT mode; set the mode of the subject "
                 "or the registry to IMPORT first"
             )
-        config = repository.effective_config(conn, subject)
+        policy = self._governing_policy(conn, subject)
+        config = self._config(conn, subject, policy)
         use_normalized = config.normalize if normalize is None else normalize
         pinned = self._pin_references(conn, references)
         parsed = self._parse_new(conn, schema, kind, pinned)
-        stored = parsed.text(normalize=use_normalized)
-        fp = fingerprint(kind, stored, pinned)
-        # the same schema may be live in its other form (registered with(out) normalize)
-        same_schema = {
-            fp,
-            fingerprint(kind, parsed.canonical, pinned),
-            fingerprint(kind, parsed.normalized, pinned),
-        }
+        stored, fp, same_schema = _identity(kind, parsed, pinned, use_normalized)
 
         subject_id = repository.lock_subject(conn, subject)
         live = repository.versions(conn, subject, deleted=False)
@@ -190,6 +201,10 @@ class WritesMixin(RegistryBase):
                 return RegisterResult(version=self._to_model(conn, row), created=False), parsed
         if version == LATEST and live and live[-1].fingerprint in same_schema:
             return RegisterResult(version=self._to_model(conn, live[-1]), created=False), parsed
+        if policy is not None and policy.review_required and not (reviewed or importing):
+            # no bypass of review through the Confluent API: the caller gets the proposal
+            proposal = self._propose(conn, subject, schema, kind, references, None, False, actor)
+            return proposal, parsed
 
         existing_id = repository.schema_id_by_fingerprint(conn, fp)
         if schema_id is not None:
@@ -209,26 +224,35 @@ class WritesMixin(RegistryBase):
         semver = FIRST_SEMVER
         if live:
             previous = self._parsed(conn, live[-1])
+            opens_line = False
             if not (importing or force):
+                major_line = policy is not None and policy.major_line
+                line = self._major_line(live) if major_line else live
                 report = compatibility.check_against(
                     parsed,
-                    [(r.version, self._parsed(conn, r)) for r in live],
+                    [(r.version, self._parsed(conn, r)) for r in line],
                     config.compatibility,
                     config.policy,
                 )
-                if not report.is_compatible:
+                if not report.is_compatible and not major_line:
                     raise IncompatibleSchema(
                         f"Schema being registered is incompatible with an earlier schema for "
                         f"subject '{subject}' ({config.compatibility.value}): "
                         + "; ".join(report.messages),
                         list(report.messages),
                     )
-            bump = compatibility.semver_bump(
-                previous,
-                parsed,
-                config.compatibility,
-                config.policy,
-                known_compatible=not (importing or force),
+                # the subject's policy lets a breaking change open a new major line
+                opens_line = not report.is_compatible
+            bump = (
+                SemVerBump.MAJOR
+                if opens_line
+                else compatibility.semver_bump(
+                    previous,
+                    parsed,
+                    config.compatibility,
+                    config.policy,
+                    known_compatible=not (importing or force),
+                )
             )
             semver = SemVer.parse(live[-1].semver).bump(bump)
         new_id = existing_id or repository.insert_schema(
@@ -251,7 +275,7 @@ class WritesMixin(RegistryBase):
         created_at = repository.insert_version(
             conn, subject_id_=subject_id, version_=number, schema_id=new_id, semver=str(semver)
         )
-        repository.append_audit(
+        self._record(
             conn,
             actor=actor,
             action="schema.registered",
@@ -279,6 +303,107 @@ class WritesMixin(RegistryBase):
             semver_bump=bump.value if bump else None,
         )
         return result, parsed
+
+    def _propose(
+        self,
+        conn: Connection,
+        subject: str,
+        schema: str,
+        kind: SchemaType,
+        references: tuple[SchemaReference, ...],
+        note: str | None,
+        draft: bool,
+        author: str,
+    ) -> Proposal:
+        mode = repository.effective_mode(conn, subject)
+        if not mode.writable:
+            raise OperationNotPermitted(f"Subject '{subject}' is in read-only mode ({mode.value})")
+        pinned = self._pin_references(conn, references)
+        parsed = self._parse_new(conn, schema, kind, pinned)
+        policy = self._governing_policy(conn, subject)
+        config = self._config(conn, subject, policy)
+        stored, fp, same = _identity(kind, parsed, pinned, config.normalize)
+        live = repository.versions(conn, subject, deleted=False)
+        for row in live:
+            if row.fingerprint in same:
+                raise AlreadyExists(
+                    f"Schema is already registered as version {row.version} of subject "
+                    f"'{subject}' (id {row.schema_id}); there is nothing to review"
+                )
+        pending = governance.open_proposal(conn, subject, fp)
+        if pending is not None:
+            return pending
+        report = self._proposal_report(conn, subject, parsed, live, config, policy)
+        proposal_id = governance.insert_proposal(
+            conn,
+            subject=subject,
+            schema_type=kind.value,
+            schema=stored,
+            references=[r.as_dict() for r in pinned],
+            fingerprint=fp,
+            author=author,
+            note=note,
+            state=LifecycleState.DRAFT if draft else LifecycleState.IN_REVIEW,
+            base_version=live[-1].version if live else None,
+            report=report,
+        )
+        self._record(
+            conn,
+            actor=author,
+            action="proposal.created",
+            subject=subject,
+            after={
+                "proposal": proposal_id,
+                "state": "DRAFT" if draft else "IN_REVIEW",
+                "semverBump": report["semverBump"],
+                "note": note,
+            },
+        )
+        found = governance.proposal(conn, proposal_id)
+        assert found is not None
+        return found
+
+    def _proposal_report(
+        self,
+        conn: Connection,
+        subject: str,
+        parsed: ParsedSchema,
+        live: Sequence[VersionRow],
+        config: SubjectConfig,
+        policy: Policy | None,
+    ) -> dict[str, Any]:
+        """Compatibility against what the level requires, semver bump and field diff."""
+        line = self._major_line(live) if policy is not None and policy.major_line else list(live)
+        existing = [(r.version, self._parsed(conn, r)) for r in line]
+        report = compatibility.check_against(parsed, existing, config.compatibility, config.policy)
+        previous = self._parsed(conn, live[-1]) if live else None
+        opens_line = False
+        if not report.is_compatible:
+            if policy is None or not policy.major_line:
+                raise IncompatibleSchema(
+                    f"Schema being proposed is incompatible with an earlier schema for subject "
+                    f"'{subject}' ({config.compatibility.value}): " + "; ".join(report.messages),
+                    list(report.messages),
+                )
+            opens_line = True
+            bump = SemVerBump.MAJOR
+        elif previous is not None:
+            bump = compatibility.semver_bump(
+                previous, parsed, config.compatibility, config.policy, known_compatible=True
+            )
+        else:
+            bump = None
+        semver = str(SemVer.parse(live[-1].semver).bump(bump)) if live and bump else "1.0.0"
+        return {
+            "compatible": report.is_compatible,
+            "level": report.level.value,
+            "comparedVersions": list(report.compared_versions),
+            "messages": list(report.messages),
+            "semverBump": bump.value if bump else None,
+            "semver": semver,
+            "opensMajorLine": opens_line,
+            "diff": [c.to_dict() for c in schema_diff(previous, parsed)],
+        }
 
     def _refuse_if_referenced(self, conn: Connection, subject: str, numbers: Sequence[int]) -> None:
         for number in numbers:
@@ -318,7 +443,7 @@ class WritesMixin(RegistryBase):
                 self._refuse_if_referenced(conn, subject, numbers)
                 repository.mark_deleted(conn, subject_id, numbers)
                 action = "subject.deleted"
-            repository.append_audit(
+            self._record(
                 conn, actor=actor, action=action, subject=subject, before={"versions": numbers}
             )
             return numbers
@@ -362,7 +487,7 @@ class WritesMixin(RegistryBase):
                 self._refuse_if_referenced(conn, subject, [row.version])
                 repository.mark_deleted(conn, subject_id, [row.version])
                 action = "version.deleted"
-            repository.append_audit(
+            self._record(
                 conn,
                 actor=actor,
                 action=action,
@@ -373,3 +498,15 @@ class WritesMixin(RegistryBase):
             return row.version
 
         return self.db.run(work)
+
+
+def _identity(
+    kind: SchemaType, parsed: ParsedSchema, pinned: Sequence[SchemaReference], normalize: bool
+) -> tuple[str, str, set[str]]:
+    """The text to store, its fingerprint, and every fingerprint of the same schema (it may be
+    live in its other form, registered with or without normalize)."""
+    stored = parsed.text(normalize=normalize)
+    fp = fingerprint(kind, stored, pinned)
+    same = {fp, fingerprint(kind, parsed.canonical, pinned)}
+    same.add(fingerprint(kind, parsed.normalized, pinned))
+    return stored, fp, same

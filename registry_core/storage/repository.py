@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, and_, delete, func, insert, select, text, update
@@ -59,6 +59,7 @@ class VersionRow:
     semver: str
     deleted: bool
     created_at: datetime | None
+    state: str = "ACTIVE"
 
     def to_model(self, references: Sequence[SchemaReference]) -> SubjectVersion:
         return SubjectVersion(
@@ -72,6 +73,7 @@ class VersionRow:
             semver=SemVer.parse(self.semver),
             deleted=self.deleted,
             created_at=self.created_at,
+            state=self.state,
         )
 
 
@@ -86,6 +88,7 @@ _VERSION_COLUMNS = (
     SV.c.semver,
     SV.c.deleted,
     SV.c.created_at,
+    SV.c.state,
 )
 
 
@@ -101,6 +104,7 @@ def _version_row(row: Any) -> VersionRow:
         semver=row[7],
         deleted=bool(row[8]),
         created_at=row[9],
+        state=row[10],
     )
 
 
@@ -253,7 +257,7 @@ def versions(conn: Connection, subject: str, *, deleted: bool = False) -> list[V
 # thirds of its cost when built per call).
 _VERSION_SQL = """
 SELECT sj.name, sv.version, sv.schema_id, s.fingerprint, s.guid, s.schema_type, s.schema_text,
-       sv.semver, sv.deleted, sv.created_at
+       sv.semver, sv.deleted, sv.created_at, sv.state
 FROM subject_versions sv
 JOIN subjects sj ON sj.id = sv.subject_id
 JOIN schemas s ON s.id = sv.schema_id
@@ -270,7 +274,8 @@ def _version_sql(dialect: str, latest: bool, deleted: bool) -> str:
     sql = _version_sql_cache.get(key)
     if sql is None:
         sql = _VERSION_SQL.format(
-            version_filter="" if latest else "AND sv.version = :number",
+            # an archived version leaves latest but stays readable by number and by id
+            version_filter="AND sv.state <> 'ARCHIVED'" if latest else "AND sv.version = :number",
             live_filter="" if deleted else "AND sv.deleted = false",
         )
         if dialect == "postgresql":  # psycopg takes %(name)s, sqlite3 takes :name
@@ -293,6 +298,12 @@ def version(conn: Connection, subject: str, number: int, *, deleted: bool) -> Ve
     if isinstance(found.created_at, str):  # raw SQLite rows carry ISO text
         found = replace(found, created_at=datetime.fromisoformat(found.created_at))
     return found
+
+
+def set_version_state(conn: Connection, subject_id_: int, number: int, state: str) -> None:
+    conn.execute(
+        update(SV).where(SV.c.subject_id == subject_id_, SV.c.version == number).values(state=state)
+    )
 
 
 def max_version(conn: Connection, subject_id_: int) -> int:
@@ -393,8 +404,14 @@ def referrers(conn: Connection, subject: str, number: int) -> list[int]:
 # --- config and mode -----------------------------------------------------------------------
 
 
-def effective_config(conn: Connection, subject: str | None) -> SubjectConfig:
-    """The subject's config, else the global one, else the default: one query."""
+def effective_config(
+    conn: Connection, subject: str | None, *, policy_level: CompatibilityLevel | None = None
+) -> SubjectConfig:
+    """The subject's config, else the global one, else the default: one query.
+
+    ``policy_level`` (a subject policy's level) wins over the global level, not over the
+    subject's own config.
+    """
     scopes = [subject, GLOBAL] if subject else [GLOBAL]
     rows = {
         row[0]: row[1:]
@@ -404,14 +421,18 @@ def effective_config(conn: Connection, subject: str | None) -> SubjectConfig:
             )
         )
     }
-    row = rows.get(subject or GLOBAL) or rows.get(GLOBAL)
-    if row is None:
-        return SubjectConfig()
-    return SubjectConfig(
-        compatibility=CompatibilityLevel(row[0] or CompatibilityLevel.BACKWARD.value),
-        normalize=bool(row[1]),
-        policy=CompatibilityPolicy(row[2] or CompatibilityPolicy.DEFAULT.value),
-    )
+    own = rows.get(subject) if subject else None
+    row = own or rows.get(GLOBAL)
+    config = SubjectConfig()
+    if row is not None:
+        config = SubjectConfig(
+            compatibility=CompatibilityLevel(row[0] or CompatibilityLevel.BACKWARD.value),
+            normalize=bool(row[1]),
+            policy=CompatibilityPolicy(row[2] or CompatibilityPolicy.DEFAULT.value),
+        )
+    if policy_level is not None and (own is None or own[0] is None):
+        config = replace(config, compatibility=policy_level)
+    return config
 
 
 def effective_mode(conn: Connection, subject: str | None) -> Mode:
@@ -507,22 +528,32 @@ def audit_events(
     actor: str | None = None,
     action: str | None = None,
     since: datetime | None = None,
+    until: datetime | None = None,
+    after_id: int = 0,
     limit: int = 1000,
 ) -> list[dict[str, Any]]:
-    query = select(AU).order_by(AU.c.id)
+    """Audit events oldest first; ``action`` ending in '.' or '*' matches a prefix."""
+    query = select(AU).where(AU.c.id > after_id).order_by(AU.c.id)
     if subject is not None:
         query = query.where(AU.c.subject == subject)
     if actor is not None:
         query = query.where(AU.c.actor == actor)
     if action is not None:
-        query = query.where(AU.c.action == action)
+        if action.endswith(("*", ".")):
+            query = query.where(AU.c.action.startswith(action.rstrip("*"), autoescape=True))
+        else:
+            query = query.where(AU.c.action == action)
     if since is not None:
         query = query.where(AU.c.at >= since)
+    if until is not None:
+        query = query.where(AU.c.at < until)
     rows = conn.execute(query.limit(limit)).mappings()
     out = []
     for row in rows:
         event = dict(row)
         for key in ("before", "after"):
             event[key] = json.loads(event[key]) if event[key] else None
+        if isinstance(event["at"], datetime) and event["at"].tzinfo is None:
+            event["at"] = event["at"].replace(tzinfo=UTC)
         out.append(event)
     return out

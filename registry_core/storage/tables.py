@@ -21,14 +21,21 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "ApiKeyRow",
     "AuditEventRow",
     "Base",
     "ConfigRow",
+    "DeliveryRow",
+    "EventSinkRow",
     "ModeRow",
+    "OutboxEventRow",
+    "PolicyRow",
+    "ProposalRow",
     "SchemaReferenceRow",
     "SchemaRow",
     "SubjectRow",
     "SubjectVersionRow",
+    "UserRow",
     "utcnow",
 ]
 
@@ -116,6 +123,8 @@ class SubjectVersionRow(Base):
     semver: Mapped[str] = mapped_column(String(32))
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # ACTIVE, DEPRECATED or ARCHIVED (registry_core.lifecycle); ARCHIVED leaves ``latest``
+    state: Mapped[str] = mapped_column(String(16), server_default="ACTIVE", default="ACTIVE")
 
 
 class ConfigRow(Base):
@@ -158,3 +167,123 @@ class AuditEventRow(Base):
     schema_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+class PolicyRow(Base):
+    """Governance of a subject (``is_prefix`` false) or of every subject under a prefix."""
+
+    __tablename__ = "policies"
+
+    scope: Mapped[str] = mapped_column(String(512), primary_key=True)
+    is_prefix: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    review_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    owners: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of user names
+    reviewers: Mapped[str] = mapped_column(Text, default="[]")
+    compatibility: Mapped[str | None] = mapped_column(String(32))
+    major_line: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(256))
+
+
+class ProposalRow(Base):
+    """A proposed version of a subject, its compatibility report and its review decision."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        Index("ix_proposals_state_subject", "state", "subject"),
+        ({"sqlite_autoincrement": True}),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, Identity(start=1), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(512), index=True)
+    schema_type: Mapped[str] = mapped_column(String(16))
+    schema_text: Mapped[str] = mapped_column(Text)
+    references: Mapped[str] = mapped_column(Text, default="[]")  # JSON, pinned versions
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str] = mapped_column(String(256))
+    note: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    report: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    decided_by: Mapped[str | None] = mapped_column(String(256))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    comment: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int | None] = mapped_column(Integer)
+    schema_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(start=1), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(256))
+
+
+class ApiKeyRow(Base):
+    """An API key: its public id and the SHA-256 of its secret, never the secret itself."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(start=1), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxEventRow(Base):
+    """A change event, written in the same transaction as the change it reports."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, Identity(start=1), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)  # UUID, for consumers' dedupe
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str | None] = mapped_column(String(512))
+    data: Mapped[str] = mapped_column(Text)  # JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EventSinkRow(Base):
+    """Where events go (a webhook or a RabbitMQ exchange); ``cursor``: the last event fanned out."""
+
+    __tablename__ = "event_sinks"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(start=1), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # webhook | rabbitmq
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(Text)  # the webhook's HMAC key
+    exchange: Mapped[str | None] = mapped_column(String(255))
+    event_types: Mapped[str] = mapped_column(Text, default='["*"]')  # JSON list of patterns
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DeliveryRow(Base):
+    """One event to one sink: pending until delivered, or dead after the last attempt."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("sink_id", "event_pk"),
+        Index("ix_deliveries_state_due", "state", "next_attempt_at"),
+        ({"sqlite_autoincrement": True}),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, Identity(start=1), primary_key=True)
+    sink_id: Mapped[int] = mapped_column(ForeignKey("event_sinks.id", ondelete="CASCADE"))
+    event_pk: Mapped[int] = mapped_column(ForeignKey("outbox_events.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

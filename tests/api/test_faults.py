@@ -343,6 +343,9 @@ def test_terminated_backends_are_reconnected_without_errors(
         latest = http.get(f"/subjects/{subject}/versions/latest")
         assert latest.status_code == 200, latest.text
         assert latest.json()["version"] == 1
+        # latest may come from the cache (nothing changed); the list of versions never does
+        versions = http.get(f"/subjects/{subject}/versions")
+        assert (versions.status_code, versions.json()) == (200, [1]), versions.text
 
         assert terminate_backends(dbname) >= 1
         second = http.post(

@@ -332,7 +332,7 @@ def test_import_mode_on_a_non_empty_registry_needs_force(registry: Registry) -> 
     assert registry.set_mode(None, "IMPORT", force=True) is Mode.IMPORT
 
 
-def test_every_write_is_in_the_audit_trail(registry: Registry) -> None:
+def test_every_write_is_in_the_audit_events(registry: Registry) -> None:
     registry.register("s", V1, actor="alice")
     registry.set_config("s", compatibility="FULL", actor="bob")
     registry.delete_subject("s", actor="carol")
