@@ -14,6 +14,7 @@ the bench database dropped at the end, also on Ctrl-C or failure. See bench/READ
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import datetime as dt
 import json
@@ -56,6 +57,23 @@ except ImportError as exc:  # pragma: no cover - depends on how the script is st
 
 class BenchError(Exception):
     """A failure worth one line on stderr (exit 2), not a traceback."""
+
+
+@dataclass
+class Credentials:
+    """API keys of the ``--auth`` run (users bench-reader and bench-writer); empty otherwise."""
+
+    reader_header: str | None = None  # "Authorization: Basic ..." for wrk
+    writer: tuple[str, str] | None = None  # (user, key) for httpx
+
+    def headers(self) -> dict[str, str]:
+        if self.reader_header is None:
+            return {}
+        name, value = self.reader_header.split(": ", 1)
+        return {name: value}
+
+
+CREDENTIALS = Credentials()
 
 
 def say(message: str) -> None:
@@ -429,6 +447,19 @@ class Seeded:
     latest: dict[str, int]  # subject -> id of its latest version
 
 
+def create_users(db_url: str) -> tuple[str, tuple[str, str]]:
+    """A reader (wrk's Basic header) and a writer (httpx's auth) for ``--auth`` runs."""
+    registry = Registry(db_url)
+    try:
+        registry.add_user("bench-admin", "admin")
+        reader = registry.add_user("bench-reader", "reader", actor="bench-admin")
+        writer = registry.add_user("bench-writer", "writer", actor="bench-admin")
+    finally:
+        registry.close()
+    token = base64.b64encode(f"bench-reader:{reader}".encode()).decode()
+    return f"Authorization: Basic {token}", ("bench-writer", writer)
+
+
 def seed(db_url: str, specs: Sequence[SchemaSpec], threads: int = 4) -> Seeded:
     """Register ``specs`` directly through ``registry_core.Registry`` (no HTTP), in parallel
     over subjects, each subject's versions in order."""
@@ -571,6 +602,7 @@ def run_wrk(
         f"{max(round(duration), 1)}s",
         "--timeout",
         "5s",
+        *(["-H", CREDENTIALS.reader_header] if CREDENTIALS.reader_header else []),
         "-s",
         str(LUA_SCRIPT),
         url,
@@ -634,7 +666,12 @@ def register_over_http(
     failures: list[str] = []
 
     def work() -> None:
-        with httpx.Client(base_url=url, timeout=60.0, headers={"Content-Type": CONTENT_TYPE}) as c:
+        with httpx.Client(
+            base_url=url,
+            timeout=60.0,
+            headers={"Content-Type": CONTENT_TYPE},
+            auth=CREDENTIALS.writer,
+        ) as c:
             while True:
                 with lock:
                     index = next(cursor, None)
@@ -678,7 +715,7 @@ class PacedWriter:
         self._thread = threading.Thread(target=self._work, daemon=True)
 
     def _work(self) -> None:
-        with httpx.Client(base_url=self.url, timeout=60.0) as client:
+        with httpx.Client(base_url=self.url, timeout=60.0, auth=CREDENTIALS.writer) as client:
             began = time.perf_counter()
             while not self._stop.is_set():
                 spec = next(self.specs, None)
@@ -862,6 +899,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=10.0,
         help="registrations per second during the second latest run, 0 to skip it (10)",
     )
+    parser.add_argument(
+        "--auth",
+        action="store_true",
+        help="create users first, so every request carries an API key (HTTP Basic)",
+    )
     parser.add_argument("--quick", action="store_true", help="a 3 s smoke run with less data")
     parser.add_argument("--seed", type=int, default=42, help="random seed of the wrk scripts (42)")
     parser.add_argument(
@@ -1007,7 +1049,7 @@ def run_workers(
 
 def check_server(url: str, seeded: Seeded) -> None:
     """Fail early if the endpoints under test do not answer what was seeded."""
-    with httpx.Client(base_url=url, timeout=10.0) as client:
+    with httpx.Client(base_url=url, timeout=10.0, headers=CREDENTIALS.headers()) as client:
         root = client.get("/")
         if root.status_code != 200:
             raise BenchError(f"GET / answered {root.status_code}")
@@ -1060,6 +1102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"seeding {len(specs)} Avro schemas over {subjects} subjects (registry_core.Registry)")
         began = time.perf_counter()
         seeded = seed(database.url_text, specs)
+        if args.auth:
+            CREDENTIALS.reader_header, CREDENTIALS.writer = create_users(database.url_text)
+            say("--auth: users bench-reader and bench-writer; every request sends an API key")
         seed_seconds = time.perf_counter() - began
         say(f"seeded in {seed_seconds:.1f}s ({len(specs) / seed_seconds:.0f} schemas/s)")
 

@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote
 
 import anyio.to_thread
 import orjson
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry_core import __version__
 from registry_core.api import routes_governance, routes_schemas, routes_settings
-from registry_core.api.auth import OPEN_PATHS, ROUTE_ROLES, Authenticator, authorize
+from registry_core.api.auth import OPEN_PATHS, ROUTE_ROLES, Authenticator, RoleRoute
 from registry_core.api.http import CONTENT_TYPE, SchemaRegistryResponse, error_body
 from registry_core.errors import IncompatibleSchema, RegistryError, Unauthenticated
 from registry_core.service import Registry
@@ -205,22 +205,14 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         yield
         await app.state.registry.aclose()
 
-    async def authorized(request: Request) -> None:
-        route = request.scope.get("route")
-        template = getattr(route, "path", "")
-        if template in OPEN_PATHS:
-            return
-        method = "GET" if request.method == "HEAD" else request.method
-        authorize(request.state.user, method, template)
-
     app = FastAPI(
-        dependencies=[Depends(authorized)],
         title="LLM Schema Registry",
         version=__version__,
         summary="Confluent Schema Registry compatible API with LLM data governance",
         default_response_class=SchemaRegistryResponse,
         lifespan=lifespan,
     )
+    app.router.route_class = RoleRoute  # every route checks its role (auth.ROUTE_ROLES)
     app.state.registry = registry or Registry()
     app.state.schema_bodies = SchemaBodyCache()
     app.state.incompatible_error_code = int(os.environ.get("LLMSR_INCOMPATIBLE_ERROR_CODE", "409"))
@@ -257,13 +249,13 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _error_response(500, 50001, f"Internal server error: {type(exc).__name__}")
 
-    app.include_router(routes_schemas.router)
-    app.include_router(routes_settings.router)
-    app.include_router(routes_governance.router)
-
     @app.get("/", summary="Root (Confluent answers an empty object)")
     async def root() -> dict[str, Any]:
         return {}
+
+    app.include_router(routes_schemas.router)
+    app.include_router(routes_settings.router)
+    app.include_router(routes_governance.router)
 
     @app.get("/health", summary="Liveness and database reachability")
     def health(request: Request) -> Response:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from registry_core.api.auth import RoleRoute
 from registry_core.api.http import (
     ApiError,
     SchemaRegistryResponse,
@@ -27,7 +28,7 @@ from registry_core.errors import InvalidInput
 from registry_core.lifecycle import User
 from registry_core.models import SchemaType
 
-router = APIRouter(default_response_class=SchemaRegistryResponse)
+router = APIRouter(default_response_class=SchemaRegistryResponse, route_class=RoleRoute)
 _SMALL_BODY = 64 * 1024
 _SCHEMA_BODY = 2 * 1024 * 1024
 _EXPORT_PAGE = 1000

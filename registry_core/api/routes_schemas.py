@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from registry_core.api.auth import RoleRoute
 from registry_core.api.http import (
     CONTENT_TYPE,
     ApiError,
@@ -24,7 +25,7 @@ from registry_core.api.http import (
 from registry_core.models import SchemaRecord, SchemaReference, SchemaType, SubjectVersion
 from registry_core.service import Registry
 
-router = APIRouter(default_response_class=SchemaRegistryResponse)
+router = APIRouter(default_response_class=SchemaRegistryResponse, route_class=RoleRoute)
 
 _BODY_DOC = {
     "requestBody": {

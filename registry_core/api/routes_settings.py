@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from registry_core import __version__
+from registry_core.api.auth import RoleRoute
 from registry_core.api.http import (
     SchemaRegistryResponse,
     page,
@@ -19,7 +20,7 @@ from registry_core.api.routes_schemas import registry
 from registry_core.errors import InvalidCompatibilityLevel, InvalidMode
 from registry_core.models import CompatibilityPolicy, SubjectConfig
 
-router = APIRouter(default_response_class=SchemaRegistryResponse)
+router = APIRouter(default_response_class=SchemaRegistryResponse, route_class=RoleRoute)
 _SMALL_BODY = 64 * 1024
 
 

@@ -80,11 +80,12 @@ def _split_key(api_key: str) -> tuple[str, str] | None:
 class GovernanceMixin(WritesMixin):
     # --- identity ------------------------------------------------------------------------
 
-    def auth_required(self) -> bool:
-        """Whether any user exists (then every request must authenticate)."""
+    def auth_required(self, *, max_age: float = OPEN_MODE_CACHE_SECONDS) -> bool:
+        """Whether any user exists (then every request must authenticate); the answer may be
+        up to ``max_age`` seconds old."""
         cached = self._open_mode
         now = time.monotonic()
-        if cached is not None and now - cached[1] < OPEN_MODE_CACHE_SECONDS:
+        if cached is not None and now - cached[1] < max_age:
             return not cached[0]
         count = self.db.read(governance.user_count)
         self._open_mode = (count == 0, now)

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ import pytest
 from registry_core.dispatch import Dispatcher, backoff_delay
 from registry_core.errors import IllegalTransition
 from registry_core.service import Registry
-from tests.receivers import BoundQueue, WebhookReceiver
+from tests.receivers import BoundQueue, TcpProxy, WebhookReceiver
 
 SECRET = "whsec-test"
 
@@ -161,6 +162,61 @@ def test_rabbitmq_delivery_to_a_real_consumer_one_routing_key_per_type(
     assert {m.properties.message_id for m in messages} == event_ids(registry)
     assert all(m.properties.delivery_mode == 2 for m in messages)
     assert all(json.loads(m.body)["subject"] == "bus-value" for m in messages)
+
+
+def test_a_broker_that_goes_away_gets_every_event_once_it_is_back(registry: Registry) -> None:
+    exchange = f"llmsr.test.{uuid.uuid4().hex[:8]}"
+    with TcpProxy() as broker, BoundQueue(exchange, ["#"]) as consumer:
+        registry.add_sink("bus", "rabbitmq", broker.amqp_url(), exchange=exchange)
+        dispatcher = Dispatcher(registry, base_delay=0.01, max_delay=0.05, timeout=2)
+        try:
+            produce(registry, "broker-value", 2)
+            assert dispatcher.run_once().delivered == 2  # connected
+            broker.stop()  # the broker goes down: refused, then retried
+            produce(registry, "broker-value", 3, start=2)
+            down = dispatcher.run_once()
+            assert (down.delivered, down.retried) == (0, 3)
+            assert all("RabbitMQ" in e for e in down.errors)
+            broker.start()
+            run_until(
+                dispatcher,
+                lambda: {d["state"] for d in registry.deliveries(sink="bus")} == {"delivered"},
+                "the backlog after the broker came back",
+            )
+        finally:
+            dispatcher.close()
+        messages = consumer.consume(5)
+        consumer.close(delete_exchange=True)
+    ids = [m.properties.message_id for m in messages]
+    assert set(ids) == event_ids(registry) and len(set(ids)) == 5
+
+
+def test_two_dispatchers_at_once_deliver_each_event_once(
+    registry: Registry, receiver: WebhookReceiver
+) -> None:
+    registry.add_sink("shared", "webhook", receiver.url, secret=SECRET)
+    produce(registry, "pair-value", 30)
+    stop = threading.Event()
+    dispatchers = [Dispatcher(registry, batch=4) for _ in range(2)]
+    threads = [
+        threading.Thread(target=d.run, args=(stop,), kwargs={"poll_interval": 0.02})
+        for d in dispatchers
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        until(
+            lambda: {d["state"] for d in registry.deliveries(sink="shared")} == {"delivered"},
+            "every delivery",
+        )
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+        for dispatcher in dispatchers:
+            dispatcher.close()
+    ids = received_ids(receiver)
+    assert sorted(ids) == sorted(event_ids(registry))  # each once: the leases did not overlap
 
 
 def _dispatch_process(db_url: str, log: Path) -> subprocess.Popen[bytes]:
