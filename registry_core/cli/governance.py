@@ -11,7 +11,7 @@ import json
 import signal
 import sys
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -426,8 +426,6 @@ def _when(value: str | None, option: str) -> datetime | None:
     except ValueError:
         raise click.UsageError(f"{option} must be an ISO-8601 time, not {value!r}") from None
     if parsed.tzinfo is None:
-        from datetime import UTC
-
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
 

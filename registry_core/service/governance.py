@@ -6,6 +6,8 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import hmac
+import json
+import re
 import secrets
 import time
 from collections.abc import Sequence
@@ -115,11 +117,18 @@ class GovernanceMixin(WritesMixin):
         self._auth_cache[cache_key] = (user, now)
         return user
 
-    def resolve_user(self, actor: Identity) -> User:
-        """The user acting: a ``User`` as is; a name looked up (anyone is admin while no user
-        exists, as ``llmsr serve`` is open then)."""
+    def resolve_user(self, actor: Identity | None) -> User:
+        """The user acting: a ``User`` as is; a name looked up. While no user exists anyone is
+        an admin (``anonymous`` when unnamed), as ``llmsr serve`` is open then; once users
+        exist a governance action must name its actor."""
         if isinstance(actor, User):
             return actor
+        if actor is None:
+            if self.db.read(governance.user_count):
+                raise Unauthenticated(
+                    "Users exist: pass actor= (a user name) to act on the registry's governance"
+                )
+            return ANONYMOUS
         found = self.db.read(lambda conn: governance.user(conn, actor))
         if found is None:
             if not self.db.read(governance.user_count):
@@ -130,7 +139,7 @@ class GovernanceMixin(WritesMixin):
             raise Forbidden(f"User '{actor}' is disabled")
         return user
 
-    def _require(self, actor: Identity, role: Role, what: str) -> User:
+    def _require(self, actor: Identity | None, role: Role, what: str) -> User:
         user = self.resolve_user(actor)
         if not user.role.includes(role):
             raise Forbidden(
@@ -141,7 +150,7 @@ class GovernanceMixin(WritesMixin):
 
     # --- users and keys ------------------------------------------------------------------
 
-    def add_user(self, name: str, role: Role | str, *, actor: Identity = ANONYMOUS) -> str:
+    def add_user(self, name: str, role: Role | str, *, actor: Identity | None = None) -> str:
         """Create a user and return its API key (shown once; only its hash is stored)."""
         chosen = Role.parse(role)
         name = name.strip()
@@ -180,7 +189,7 @@ class GovernanceMixin(WritesMixin):
         *,
         role: Role | str | None = None,
         disabled: bool | None = None,
-        actor: Identity = ANONYMOUS,
+        actor: Identity | None = None,
     ) -> User:
         chosen = Role.parse(role) if role is not None else None
         admin = self._require(actor, Role.ADMIN, "changing a user")
@@ -209,7 +218,7 @@ class GovernanceMixin(WritesMixin):
         self._auth_cache = {}
         return user
 
-    def rotate_key(self, name: str, *, actor: Identity = ANONYMOUS) -> str:
+    def rotate_key(self, name: str, *, actor: Identity | None = None) -> str:
         """Revoke every key of the user and issue a new one (returned once)."""
         admin = self._require(actor, Role.ADMIN, "rotating a key")
 
@@ -250,7 +259,7 @@ class GovernanceMixin(WritesMixin):
         reviewers: Sequence[str] | None = None,
         compatibility: CompatibilityLevel | str | None = None,
         major_line: bool | None = None,
-        actor: Identity = ANONYMOUS,
+        actor: Identity | None = None,
     ) -> Policy:
         """Create or change the policy of a subject (or of every subject under ``prefix``).
 
@@ -298,7 +307,7 @@ class GovernanceMixin(WritesMixin):
         return self.db.run(work)
 
     def delete_policy(
-        self, scope: str, *, prefix: bool = False, actor: Identity = ANONYMOUS
+        self, scope: str, *, prefix: bool = False, actor: Identity | None = None
     ) -> Policy:
         admin = self._require(actor, Role.ADMIN, "deleting a policy")
 
@@ -327,7 +336,7 @@ class GovernanceMixin(WritesMixin):
         state: LifecycleState | str,
         *,
         comment: str | None = None,
-        actor: Identity = ANONYMOUS,
+        actor: Identity | None = None,
     ) -> LifecycleState:
         """Deprecate, archive, reactivate or restore a registered version."""
         target = LifecycleState.parse(state)
@@ -369,7 +378,7 @@ class GovernanceMixin(WritesMixin):
         *,
         note: str | None = None,
         draft: bool = False,
-        actor: Identity = ANONYMOUS,
+        actor: Identity | None = None,
     ) -> Proposal:
         """Propose a new version of ``subject``: checked, diffed, and waiting for review.
 
@@ -405,12 +414,12 @@ class GovernanceMixin(WritesMixin):
             raise ProposalNotFound(f"Proposal {proposal_id} not found")
         return found
 
-    def submit_proposal(self, proposal_id: int, *, actor: Identity = ANONYMOUS) -> Proposal:
+    def submit_proposal(self, proposal_id: int, *, actor: Identity | None = None) -> Proposal:
         """Move a DRAFT proposal into review."""
         return self._move_proposal(proposal_id, LifecycleState.IN_REVIEW, None, actor)
 
     def discard_proposal(
-        self, proposal_id: int, *, comment: str | None = None, actor: Identity = ANONYMOUS
+        self, proposal_id: int, *, comment: str | None = None, actor: Identity | None = None
     ) -> Proposal:
         """Drop a DRAFT proposal (its author or an admin); a proposal in review is rejected by
         a reviewer instead."""
@@ -428,7 +437,7 @@ class GovernanceMixin(WritesMixin):
         *,
         approve: bool,
         comment: str | None = None,
-        actor: Identity = ANONYMOUS,
+        actor: Identity | None = None,
     ) -> Proposal:
         """Approve (which registers the version, in the same transaction) or reject a proposal.
 
@@ -445,7 +454,7 @@ class GovernanceMixin(WritesMixin):
         proposal_id: int,
         target: LifecycleState,
         comment: str | None,
-        actor: Identity,
+        actor: Identity | None,
     ) -> Proposal:
         user = self._require(actor, Role.READER, "deciding a proposal")
 
@@ -552,7 +561,7 @@ class GovernanceMixin(WritesMixin):
         exchange: str | None = None,
         event_types: Sequence[str] = ("*",),
         from_start: bool = False,
-        actor: Identity = ANONYMOUS,
+        actor: Identity | None = None,
     ) -> dict[str, Any]:
         """Send events to a webhook (signed with ``secret``) or a RabbitMQ exchange.
 
@@ -601,7 +610,7 @@ class GovernanceMixin(WritesMixin):
     def sinks(self) -> list[dict[str, Any]]:
         return [_public_sink(s) for s in self.db.read(governance.sinks)]
 
-    def delete_sink(self, name: str, *, actor: Identity = ANONYMOUS) -> None:
+    def delete_sink(self, name: str, *, actor: Identity | None = None) -> None:
         admin = self._require(actor, Role.ADMIN, "removing an event sink")
 
         def work(conn: Connection) -> None:
@@ -624,7 +633,7 @@ class GovernanceMixin(WritesMixin):
     def delivery_counts(self) -> dict[str, dict[str, int]]:
         return self.db.read(governance.delivery_counts)
 
-    def retry_delivery(self, delivery_id: int, *, actor: Identity = ANONYMOUS) -> dict[str, Any]:
+    def retry_delivery(self, delivery_id: int, *, actor: Identity | None = None) -> dict[str, Any]:
         """Give a dead letter a fresh set of attempts."""
         admin = self._require(actor, Role.ADMIN, "retrying a delivery")
 
@@ -694,6 +703,22 @@ class GovernanceMixin(WritesMixin):
             )
         )
 
+    def publish_event(
+        self, type_: str, subject: str | None, data: dict[str, Any]
+    ) -> str:
+        """Write a data event (``validation.completed``, ``quarantine.threshold_exceeded``,
+        ``drift.detected``, ``benchmark.failed``, ...) to the outbox for ``llmsr dispatch``;
+        returns its id. ``data`` must be JSON-serialisable."""
+        if not _EVENT_TYPE.fullmatch(type_):
+            raise InvalidInput(
+                f"Invalid event type {type_!r}: dot-separated words such as 'drift.detected'"
+            )
+        try:
+            json.dumps(data)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"Event data of {type_} is not JSON: {exc}") from None
+        return self.db.run(lambda conn: governance.append_event(conn, type_, subject, data))
+
     def events(
         self, *, after: int = 0, type_: str | None = None, limit: int = 500
     ) -> list[dict[str, Any]]:
@@ -704,6 +729,7 @@ class GovernanceMixin(WritesMixin):
 
 
 SINK_KINDS = ("webhook", "rabbitmq")
+_EVENT_TYPE = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
 
 
 def _public_sink(sink: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from registry_core.errors import (
     Forbidden,
     IllegalTransition,
     IncompatibleSchema,
+    InvalidInput,
     ReviewRequired,
     Unauthenticated,
     UserNotFound,
@@ -370,3 +371,24 @@ def test_without_users_everyone_is_an_admin_and_review_still_applies(
         open_registry.review(pending.value.proposal_id, approve=True, actor="someone")
     done = open_registry.review(pending.value.proposal_id, approve=True, actor="other")
     assert done.version == 2
+
+
+def test_governance_actions_must_name_their_actor_once_users_exist(gov: Registry) -> None:
+    with pytest.raises(Unauthenticated, match="pass actor="):
+        gov.set_policy("x-value", review_required=True)
+    with pytest.raises(Unauthenticated):
+        gov.add_user("eve", "reader")
+
+
+def test_data_events_go_to_the_outbox(gov: Registry) -> None:
+    event_id = gov.publish_event("drift.detected", "telemetry-value", {"column": "latency_ms"})
+    [event] = gov.events(type_="drift.detected")
+    assert (event["id"], event["subject"], event["data"]) == (
+        event_id,
+        "telemetry-value",
+        {"column": "latency_ms"},
+    )
+    with pytest.raises(InvalidInput, match="dot-separated"):
+        gov.publish_event("Drift Detected", None, {})
+    with pytest.raises(InvalidInput, match="not JSON"):
+        gov.publish_event("drift.detected", None, {"at": object()})
