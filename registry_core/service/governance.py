@@ -703,9 +703,7 @@ class GovernanceMixin(WritesMixin):
             )
         )
 
-    def publish_event(
-        self, type_: str, subject: str | None, data: dict[str, Any]
-    ) -> str:
+    def publish_event(self, type_: str, subject: str | None, data: dict[str, Any]) -> str:
         """Write a data event (``validation.completed``, ``quarantine.threshold_exceeded``,
         ``drift.detected``, ``benchmark.failed``, ...) to the outbox for ``llmsr dispatch``;
         returns its id. ``data`` must be JSON-serialisable."""
