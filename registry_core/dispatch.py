@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ from registry_core.transports import (
     WebhookTransport,
 )
 
-__all__ = ["DispatchStats", "Dispatcher", "backoff_delay"]
+__all__ = ["DispatchStats", "Dispatcher", "StopFlag", "backoff_delay"]
 
 log = logging.getLogger("registry_core.dispatch")
 
@@ -47,6 +48,30 @@ def backoff_delay(
     """
     ceiling = min(cap, base * (2 ** max(attempts - 1, 0)))
     return float(ceiling / 2 + rng() * ceiling / 2)
+
+
+class StopFlag:
+    """A stop request that a signal handler may set.
+
+    ``threading.Event.set`` takes a lock the main thread may be holding inside ``wait`` when
+    the signal arrives, which deadlocks; this flag is a plain attribute and ``wait`` sleeps in
+    short steps.
+    """
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self._set and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.05))
+        return self._set
 
 
 @dataclass
@@ -151,7 +176,7 @@ class Dispatcher:
 
     def run(
         self,
-        stop: threading.Event,
+        stop: threading.Event | StopFlag,
         *,
         poll_interval: float = 0.5,
         on_round: Callable[[DispatchStats], None] | None = None,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import signal
 import sys
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -647,7 +646,7 @@ def dispatch(
     timeout: float,
 ) -> None:
     """Deliver change events to every sink, at least once, until stopped (Ctrl-C, SIGTERM)."""
-    from registry_core.dispatch import Dispatcher
+    from registry_core.dispatch import Dispatcher, StopFlag
 
     dispatcher = Dispatcher(
         _registry(ctx),
@@ -668,7 +667,7 @@ def dispatch(
             if stats.retried or stats.dead:
                 raise CheckFailed
             return
-        stop = threading.Event()
+        stop = StopFlag()  # set from signal handlers: no locks
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         click.echo("llmsr: dispatching events (Ctrl-C to stop)", err=True)
