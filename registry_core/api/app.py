@@ -22,7 +22,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry_core import __version__
-from registry_core.api import routes_governance, routes_schemas, routes_settings
+from registry_core.api import routes_data, routes_governance, routes_schemas, routes_settings
 from registry_core.api.auth import OPEN_PATHS, ROUTE_ROLES, Authenticator, RoleRoute
 from registry_core.api.http import CONTENT_TYPE, SchemaRegistryResponse, error_body
 from registry_core.errors import IncompatibleSchema, RegistryError, Unauthenticated
@@ -256,6 +256,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
     app.include_router(routes_schemas.router)
     app.include_router(routes_settings.router)
     app.include_router(routes_governance.router)
+    app.include_router(routes_data.router)
 
     @app.get("/health", summary="Liveness and database reachability")
     def health(request: Request) -> Response:

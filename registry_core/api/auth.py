@@ -54,6 +54,7 @@ ROUTE_ROLES: dict[tuple[str, str], Role] = {
     ("GET", "/subjects/{subject}/versions/{version}/fields"): R,
     ("DELETE", "/subjects/{subject}/versions/{version}"): A,
     ("PUT", "/subjects/{subject}/versions/{version}/lifecycle"): W,  # owners, then the table
+    ("POST", "/subjects/{subject}/versions/{version}/validate"): R,  # a read: nothing stored
     ("POST", "/compatibility/subjects/{subject}/versions"): R,
     ("POST", "/compatibility/subjects/{subject}/versions/{version}"): R,
     # config, mode, metadata

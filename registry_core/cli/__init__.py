@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from registry_core import __version__
-from registry_core.cli import governance
+from registry_core.cli import data, governance
 from registry_core.cli.common import (
     EXIT_FAILED_CHECK,
     EXIT_USAGE,
@@ -436,6 +436,7 @@ for _command in (
     governance.sinks,
     governance.deliveries,
     governance.dispatch,
+    data.validate,
 ):
     cli.add_command(_command)
 

@@ -6,14 +6,22 @@
 from __future__ import annotations
 
 from registry_core.service.base import DEFAULT_MAX_SCHEMA_BYTES, EVENT_TYPES, RegisterResult
-from registry_core.service.governance import ANONYMOUS, GovernanceMixin
+from registry_core.service.governance import ANONYMOUS
 from registry_core.service.reads import ReadsMixin
 from registry_core.service.settings import SettingsMixin
+from registry_core.service.validation import ValidationMixin, ValidationResult
 
-__all__ = ["ANONYMOUS", "DEFAULT_MAX_SCHEMA_BYTES", "EVENT_TYPES", "RegisterResult", "Registry"]
+__all__ = [
+    "ANONYMOUS",
+    "DEFAULT_MAX_SCHEMA_BYTES",
+    "EVENT_TYPES",
+    "RegisterResult",
+    "Registry",
+    "ValidationResult",
+]
 
 
-class Registry(ReadsMixin, SettingsMixin, GovernanceMixin):
+class Registry(ReadsMixin, SettingsMixin, ValidationMixin):
     """A schema registry over one database (``LLMSR_DATABASE_URL`` by default).
 
     Args:

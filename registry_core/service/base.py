@@ -140,6 +140,7 @@ class RegistryBase:
         self._schema_cache = _LruCache(10_000)  # id -> SchemaRecord
         self._parsed_cache = _LruCache(2_000)  # id -> ParsedSchema
         self._reference_cache = _LruCache(10_000)  # id -> tuple[SchemaReference, ...]
+        self._engines = _LruCache(64)  # id -> validation Engine (compiled checks)
         # authenticated API keys (hash of user+key -> user, when) and whether no user exists
         self._auth_cache: dict[str, tuple[User, float]] = {}
         self._open_mode: tuple[bool, float] | None = None

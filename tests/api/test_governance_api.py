@@ -109,6 +109,7 @@ def _fill(template: str, ids: dict[str, Any]) -> str:
 def _body(method: str, template: str, n: int) -> dict[str, Any] | None:
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/subjects/{subject}"): {"schema": record()},
+        ("POST", "/subjects/{subject}/versions/{version}/validate"): {"records": [{}]},
         ("POST", "/subjects/{subject}/versions"): {"schema": record(f"m{n}")},
         ("PUT", "/subjects/{subject}/versions/{version}/lifecycle"): {"state": "DEPRECATED"},
         ("POST", "/compatibility/subjects/{subject}/versions"): {"schema": record("x")},

@@ -1,0 +1,164 @@
+"""Validation use cases: records, tables and files against a registered version."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from registry_core.errors import InvalidInput, StoreError, SubjectNotFound, VersionNotFound
+from registry_core.models import LATEST, SubjectVersion, parse_version
+from registry_core.service.governance import GovernanceMixin
+from registry_core.storage import repository
+
+if TYPE_CHECKING:
+    from registry_core.validation import Engine, Issue, ValidationReport
+
+__all__ = ["ValidationMixin", "ValidationResult"]
+
+
+@dataclass
+class ValidationResult:
+    """In-memory validation: the report, the valid rows and the quarantined rows (with an
+    ``_errors`` column or key), in the type the data came in."""
+
+    report: ValidationReport
+    valid: Any
+    quarantined: Any
+    failures: list[tuple[int, list[Issue]]]
+
+
+class ValidationMixin(GovernanceMixin):
+    def _engine(self, subject: str, version: int | str) -> tuple[Engine, SubjectVersion]:
+        from registry_core.validation import Engine, schema_view
+
+        number = parse_version(version)
+
+        def work(conn: Connection) -> tuple[Any, SubjectVersion]:
+            row = repository.version(conn, subject, number, deleted=False)
+            if row is None:
+                if not repository.versions(conn, subject, deleted=False):
+                    raise SubjectNotFound(subject)
+                raise VersionNotFound(subject, version)
+            return self._parsed(conn, row), self._to_model(conn, row)
+
+        parsed, found = self.db.read(work)
+        cached = self._engines.get(found.schema_id)
+        if cached is None:
+            cached = Engine(schema_view(parsed))
+            self._engines.put(found.schema_id, cached)
+        return cached, found
+
+    def _report(self, found: SubjectVersion) -> ValidationReport:
+        from registry_core.validation import ValidationReport
+
+        return ValidationReport(
+            subject=found.subject, version=found.version, schema_id=found.schema_id
+        )
+
+    def validate(self, data: Any, subject: str, version: int | str = LATEST) -> ValidationResult:
+        """Validate records (a list of dicts), a pandas or polars DataFrame, or an Arrow table.
+
+        Every failure of a record is reported; ``valid`` and ``quarantined`` come back in the
+        input's type (records: lists; quarantined records gain ``_errors``).
+        """
+        import time
+
+        import pyarrow as pa
+
+        engine, found = self._engine(subject, version)
+        report = self._report(found)
+        started = time.perf_counter()
+        if isinstance(data, Sequence) and not isinstance(data, str | bytes):
+            records = list(data)
+            failures = engine.check_objects(records)
+            bad = {p for p, _ in failures}
+            report.total, report.valid = len(records), len(records) - len(bad)
+            for position, issues in failures:
+                report.add_failure(position, issues)
+            report.seconds = time.perf_counter() - started
+            quarantined = [_with_errors(records[p], issues) for p, issues in failures]
+            valid = [r for i, r in enumerate(records) if i not in bad]
+            return ValidationResult(report, valid, quarantined, failures)
+        kind, table = _as_arrow(data)
+        result = engine.split_table(table)
+        report.total, report.valid = table.num_rows, result.valid.num_rows
+        for position, issues in result.issues:
+            report.add_failure(position, issues)
+        report.seconds = time.perf_counter() - started
+        assert isinstance(result.valid, pa.Table)
+        return ValidationResult(
+            report,
+            _from_arrow(result.valid, kind),
+            _from_arrow(result.quarantined, kind),
+            result.issues,
+        )
+
+    def validate_files(
+        self,
+        data: str | os.PathLike[str],
+        subject: str,
+        version: int | str = LATEST,
+        *,
+        out_dir: str | os.PathLike[str],
+        fmt: str | None = None,
+        progress: Callable[[int], None] | None = None,
+        publish: bool = True,
+    ) -> ValidationReport:
+        """Validate a file, a directory or a glob of JSONL, Parquet, CSV or Avro files into
+        ``out_dir/valid.<ext>`` and ``out_dir/quarantine.<ext>``; with ``publish`` a
+        ``validation.completed`` event goes to the outbox."""
+        from registry_core.validation import detect_format, expand_inputs
+
+        files = expand_inputs(data)
+        kind = detect_format(files, fmt)
+        engine, found = self._engine(subject, version)
+        report = engine.validate_files(files, Path(out_dir), kind, self._report(found), progress)
+        if publish:
+            summary = report.to_dict()
+            summary.pop("samples", None)
+            try:
+                self.publish_event("validation.completed", subject, summary)
+            except StoreError:  # the validation itself succeeded; say so, do not fail it
+                logging.getLogger(__name__).warning("could not record validation.completed")
+        return report
+
+
+def _with_errors(record: Any, issues: list[Any]) -> Any:
+    errors = [i.to_dict() for i in issues]
+    if isinstance(record, dict):
+        return {**record, "_errors": errors}
+    return {"_value": record, "_errors": errors}
+
+
+def _as_arrow(data: Any) -> tuple[str, Any]:
+    import pyarrow as pa
+
+    if isinstance(data, pa.Table):
+        return "arrow", data
+    if isinstance(data, pa.RecordBatch):
+        return "arrow", pa.Table.from_batches([data])
+    module = type(data).__module__.split(".")[0]
+    if module == "polars":
+        return "polars", data.to_arrow()
+    if module == "pandas":
+        return "pandas", pa.Table.from_pandas(data, preserve_index=False)
+    raise InvalidInput(
+        f"cannot validate a {type(data).__name__}: pass records (a list of dicts), a pandas or "
+        "polars DataFrame, or a pyarrow Table"
+    )
+
+
+def _from_arrow(table: Any, kind: str) -> Any:
+    if kind == "polars":
+        import polars as pl
+
+        return pl.from_arrow(table)
+    if kind == "pandas":
+        return table.to_pandas()
+    return table

@@ -1,0 +1,470 @@
+"""Split data into valid and quarantined records: files streamed in batches, or data in memory.
+
+Every input record ends in exactly one output, in input order; valid records are written back
+unchanged (JSONL lines byte for byte, Parquet and Avro with their own schema, CSV cells as
+read); a quarantined record is the original plus ``_errors`` (a list in JSONL and Avro's JSON
+text... a JSON string column in Parquet and CSV). Memory stays bounded by the batch size.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from registry_core.errors import InvalidInput
+from registry_core.validation.columnar import ColumnarChecker
+from registry_core.validation.exact import Issue
+from registry_core.validation.records import RecordValidator, json_view
+from registry_core.validation.report import ValidationReport
+from registry_core.validation.schema_view import SchemaView
+
+__all__ = ["FORMATS", "Engine", "detect_format", "expand_inputs"]
+
+FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".avro": "avro",
+}
+EXTENSIONS = {"jsonl": "jsonl", "parquet": "parquet", "csv": "csv", "avro": "avro"}
+BATCH_ROWS = 65_536
+CHUNK_BYTES = 8 << 20
+ERRORS = "_errors"
+Progress = Callable[[int], None]  # called with the bytes of input consumed since the last call
+
+
+def expand_inputs(data: str | os.PathLike[str]) -> list[Path]:
+    """A file, a directory (its data files, sorted) or a glob, as a list of files."""
+    text = os.fspath(data)
+    path = Path(text)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FORMATS)
+        if not files:
+            raise InvalidInput(f"no data files (.jsonl, .parquet, .csv, .avro) in {text}")
+        return files
+    if path.is_file():
+        return [path]
+    if any(ch in text for ch in "*?["):
+        files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+        if not files:
+            raise InvalidInput(f"no files match {text}")
+        return files
+    raise InvalidInput(f"no such file or directory: {text}")
+
+
+def detect_format(files: list[Path], given: str | None = None) -> str:
+    if given:
+        if given not in EXTENSIONS:
+            raise InvalidInput(f"unknown format {given!r}; use jsonl, parquet, csv or avro")
+        return given
+    kinds = {FORMATS.get(f.suffix.lower()) for f in files}
+    if None in kinds:
+        odd = next(f for f in files if f.suffix.lower() not in FORMATS)
+        raise InvalidInput(
+            f"cannot tell the format of {odd} from its extension; pass --format "
+            "(jsonl, parquet, csv, avro)"
+        )
+    if len(kinds) > 1:
+        raise InvalidInput(f"the inputs mix formats ({', '.join(sorted(map(str, kinds)))})")
+    return str(kinds.pop())
+
+
+@dataclass
+class TableResult:
+    """An in-memory table split: the valid rows, the invalid rows, and each one's issues."""
+
+    valid: pa.Table
+    quarantined: pa.Table  # with an ``_errors`` column of JSON text
+    issues: list[tuple[int, list[Issue]]]
+
+
+class Engine:
+    """Validates records, tables and files against one schema view."""
+
+    def __init__(self, view: SchemaView) -> None:
+        self.view = view
+        self.records = RecordValidator(view)
+        self.columnar = ColumnarChecker(view)
+
+    # --- in memory ---------------------------------------------------------------------------
+
+    def check_objects(self, values: Iterable[Any]) -> list[tuple[int, list[Issue]]]:
+        """The failures among Python records (JSON-like objects): ``(position, issues)``."""
+        out = []
+        root = self.view.document
+        for position, value in enumerate(values):
+            issues = self.records.check_object(json_view(value, root, root))
+            if issues:
+                out.append((position, issues))
+        return out
+
+    def check_table(self, table: pa.Table | pa.RecordBatch) -> list[tuple[int, list[Issue]]]:
+        """The failures among a table's rows: vectorized suspects, then the exact verdict."""
+        if table.num_rows == 0:
+            return []
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        suspects = self.columnar.suspects(frame).arg_true().to_list()
+        if not suspects:
+            return []
+        rows = table.take(pa.array(suspects, pa.int64())).to_pylist()
+        root = self.view.document
+        out = []
+        for position, row in zip(suspects, rows, strict=True):
+            issues = self.records.exact.issues(json_view(row, root, root))
+            if issues:
+                out.append((position, issues))
+        return out
+
+    def split_table(self, table: pa.Table) -> TableResult:
+        failures = self.check_table(table)
+        bad = [p for p, _ in failures]
+        keep = _mask(table.num_rows, bad)
+        quarantined = table.take(pa.array(bad, pa.int64())).append_column(
+            ERRORS, pa.array([_errors_json(i) for _, i in failures], pa.string())
+        )
+        return TableResult(table.filter(keep), quarantined, failures)
+
+    # --- files ---------------------------------------------------------------------------------
+
+    def validate_files(
+        self,
+        files: list[Path],
+        out_dir: Path,
+        fmt: str,
+        report: ValidationReport,
+        progress: Progress | None = None,
+    ) -> ValidationReport:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        ext = EXTENSIONS[fmt]
+        valid_path, quarantine_path = out_dir / f"valid.{ext}", out_dir / f"quarantine.{ext}"
+        for path in (valid_path, quarantine_path):
+            if any(path.resolve() == f.resolve() for f in files):
+                raise InvalidInput(f"the output {path} would overwrite an input; pick --out")
+        started = time.perf_counter()
+        report.format, report.inputs = fmt, [str(f) for f in files]
+        report.valid_path, report.quarantine_path = str(valid_path), str(quarantine_path)
+        handler = {
+            "jsonl": self._jsonl,
+            "parquet": self._parquet,
+            "csv": self._csv,
+            "avro": self._avro,
+        }[fmt]
+        handler(files, valid_path, quarantine_path, report, progress or (lambda _: None))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _jsonl(
+        self,
+        files: list[Path],
+        valid_path: Path,
+        quarantine_path: Path,
+        report: ValidationReport,
+        progress: Progress,
+    ) -> None:
+        several = len(files) > 1
+        with valid_path.open("wb") as valid_out, quarantine_path.open("wb") as quarantine_out:
+            for path in files:
+                line_no = 0
+                for lines, consumed in _line_chunks(path):
+                    valid: list[bytes] = []
+                    bad: list[bytes] = []
+                    for raw in lines:
+                        line_no += 1
+                        line = raw[:-1] if raw.endswith(b"\r") else raw
+                        if not line.strip():
+                            continue  # blank lines are not records
+                        report.total += 1
+                        value, issues = self.records.check_line(line)
+                        if issues is None:
+                            valid.append(raw)
+                            continue
+                        report.add_failure(report.total - 1, issues)
+                        bad.append(_quarantined_line(value, line, line_no, path, several, issues))
+                    report.valid += len(valid)
+                    if valid:
+                        valid_out.write(b"\n".join(valid) + b"\n")
+                    if bad:
+                        quarantine_out.write(b"\n".join(bad) + b"\n")
+                    progress(consumed)
+
+    def _parquet(
+        self,
+        files: list[Path],
+        valid_path: Path,
+        quarantine_path: Path,
+        report: ValidationReport,
+        progress: Progress,
+    ) -> None:
+        writers = _TableWriters(valid_path, quarantine_path, "parquet")
+        try:
+            for path in files:
+                try:
+                    source = pq.ParquetFile(path)
+                except (pa.ArrowInvalid, OSError) as exc:
+                    raise InvalidInput(f"cannot read Parquet file {path}: {exc}") from None
+                size = path.stat().st_size
+                groups = max(source.num_row_groups, 1)
+                for group in range(source.num_row_groups):
+                    for batch in source.iter_batches(batch_size=BATCH_ROWS, row_groups=[group]):
+                        self._table_batch(pa.Table.from_batches([batch]), writers, report)
+                    progress(size // groups)
+        finally:
+            writers.close()
+
+    def _csv(
+        self,
+        files: list[Path],
+        valid_path: Path,
+        quarantine_path: Path,
+        report: ValidationReport,
+        progress: Progress,
+    ) -> None:
+        writers = _TableWriters(valid_path, quarantine_path, "csv")
+        try:
+            for path in files:
+                try:
+                    reader = pacsv.open_csv(
+                        path,
+                        read_options=pacsv.ReadOptions(block_size=CHUNK_BYTES),
+                        convert_options=pacsv.ConvertOptions(
+                            column_types=_all_strings(path), strings_can_be_null=True
+                        ),
+                    )
+                except (pa.ArrowInvalid, OSError) as exc:
+                    raise InvalidInput(f"cannot read CSV file {path}: {exc}") from None
+                size, done = path.stat().st_size, 0
+                for batch in reader:
+                    text = pa.Table.from_batches([batch])
+                    self._table_batch(text, writers, report, failures=self._check_csv(text))
+                    step = min(size - done, CHUNK_BYTES)
+                    done += step
+                    progress(step)
+        finally:
+            writers.close()
+
+    def _avro(
+        self,
+        files: list[Path],
+        valid_path: Path,
+        quarantine_path: Path,
+        report: ValidationReport,
+        progress: Progress,
+    ) -> None:
+        import fastavro
+
+        root = self.view.document
+        valid_out = quarantine_out = None
+        with valid_path.open("wb") as valid_file, quarantine_path.open("wb") as quarantine_file:
+            for path in files:
+                with path.open("rb") as handle:
+                    try:
+                        reader = fastavro.reader(handle)
+                    except (ValueError, OSError) as exc:
+                        raise InvalidInput(f"cannot read Avro file {path}: {exc}") from None
+                    schema = reader.writer_schema
+                    if valid_out is None:
+                        valid_out = fastavro.write.Writer(valid_file, schema)
+                        quarantine_out = fastavro.write.Writer(
+                            quarantine_file, _with_errors_field(schema)
+                        )
+                    assert quarantine_out is not None
+                    last = 0
+                    for record in reader:
+                        report.total += 1
+                        issues = self.records.check_object(json_view(record, root, root))
+                        if issues is None:
+                            report.valid += 1
+                            valid_out.write(record)
+                        else:
+                            report.add_failure(report.total - 1, issues)
+                            assert isinstance(record, dict)
+                            quarantine_out.write({**record, ERRORS: _errors_json(issues)})
+                        if report.total % BATCH_ROWS == 0:
+                            position = handle.tell()
+                            progress(position - last)
+                            last = position
+                    progress(path.stat().st_size - last)
+            for writer in (valid_out, quarantine_out):
+                if writer is not None:
+                    writer.flush()
+
+    # --- shared --------------------------------------------------------------------------------
+
+    def _table_batch(
+        self,
+        table: pa.Table,
+        writers: _TableWriters,
+        report: ValidationReport,
+        failures: list[tuple[int, list[Issue]]] | None = None,
+    ) -> None:
+        if failures is None:
+            failures = self.check_table(table)
+        offset = report.total
+        report.total += table.num_rows
+        for position, issues in failures:
+            report.add_failure(offset + position, issues)
+        bad = [p for p, _ in failures]
+        report.valid += table.num_rows - len(bad)
+        writers.write(
+            table.filter(_mask(table.num_rows, bad)),
+            table.take(pa.array(bad, pa.int64())).append_column(
+                ERRORS, pa.array([_errors_json(i) for _, i in failures], pa.string())
+            ),
+        )
+
+    def _check_csv(self, text: pa.Table) -> list[tuple[int, list[Issue]]]:
+        """The failures of a batch of CSV rows, read as text and typed as the schema's
+        top-level properties say. A cell that does not convert (``abc`` for an integer) keeps
+        its text, so the exact validator reports its type."""
+        document = self.view.document
+        properties = document.get("properties", {}) if isinstance(document, dict) else {}
+        frame = pl.from_arrow(text)
+        assert isinstance(frame, pl.DataFrame)
+        columns, failed = [], []
+        for name in frame.columns:
+            node = properties.get(name) if isinstance(properties, dict) else None
+            kind = node.get("type") if isinstance(node, dict) else None
+            names = {kind} if isinstance(kind, str) else set(kind or ())
+            cell = pl.col(name).str.strip_chars()
+            if "string" in names or not names & {"integer", "number", "boolean"}:
+                columns.append(pl.col(name))
+                continue
+            if "number" in names:
+                converted = cell.cast(pl.Float64, strict=False)
+            elif "integer" in names:
+                converted = cell.cast(pl.Int64, strict=False)
+            else:
+                lowered = cell.str.to_lowercase()
+                converted = (
+                    pl.when(lowered == "true").then(True).when(lowered == "false").then(False)
+                )
+            columns.append(converted.alias(name))
+            failed.append(pl.col(name).is_not_null() & converted.is_null())
+        typed = frame.select(columns).to_arrow()
+        failures = {p: i for p, i in self.check_table(typed)}
+        if failed:
+            rows = frame.select(pl.any_horizontal(failed)).to_series().arg_true().to_list()
+            if rows:
+                picked = pa.array(rows, pa.int64())
+                root = self.view.document
+                for position, typed_row, text_row in zip(
+                    rows, typed.take(picked).to_pylist(), text.take(picked).to_pylist(), strict=True
+                ):
+                    row = {
+                        key: text_row[key] if value is None else value
+                        for key, value in typed_row.items()
+                    }
+                    issues = self.records.exact.issues(json_view(row, root, root))
+                    if issues:
+                        failures[position] = issues
+                    else:
+                        failures.pop(position, None)
+        return sorted(failures.items())
+
+
+class _TableWriters:
+    """Streaming writers of the valid and the quarantined rows, opened on the first batch."""
+
+    def __init__(self, valid_path: Path, quarantine_path: Path, fmt: str) -> None:
+        self.paths = (valid_path, quarantine_path)
+        self.fmt = fmt
+        self.writers: list[Any] = [None, None]
+        self.schemas: list[pa.Schema | None] = [None, None]
+
+    def write(self, valid: pa.Table, quarantined: pa.Table) -> None:
+        for index, table in enumerate((valid, quarantined)):
+            if self.writers[index] is None:
+                self.schemas[index] = table.schema
+                if self.fmt == "parquet":
+                    self.writers[index] = pq.ParquetWriter(self.paths[index], table.schema)
+                else:
+                    self.writers[index] = pacsv.CSVWriter(self.paths[index], table.schema)
+            schema = self.schemas[index]
+            assert schema is not None
+            if not table.schema.equals(schema):
+                try:
+                    table = table.cast(schema)
+                except (pa.ArrowInvalid, ValueError) as exc:
+                    raise InvalidInput(
+                        f"the input files have different columns or types: {exc}"
+                    ) from None
+            if table.num_rows:
+                self.writers[index].write_table(table)
+
+    def close(self) -> None:
+        for writer in self.writers:
+            if writer is not None:
+                writer.close()
+
+
+def _line_chunks(path: Path) -> Iterator[tuple[list[bytes], int]]:
+    """Lines of a file (without their newline), in chunks, with the bytes each chunk used."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    with handle:
+        rest = b""
+        while True:
+            chunk = handle.read(CHUNK_BYTES)
+            if not chunk:
+                break
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            yield lines, len(chunk)
+        if rest:
+            yield [rest], 0
+
+
+def _quarantined_line(
+    value: Any, line: bytes, line_no: int, path: Path, several: bool, issues: list[Issue]
+) -> bytes:
+    errors = [i.to_dict() for i in issues]
+    if isinstance(value, dict) and issues[0].rule != "not_json":
+        out: dict[str, Any] = {**value, ERRORS: errors}
+    else:
+        out = {"_line": line_no, "_raw": line.decode("utf-8", "replace"), ERRORS: errors}
+    if several:
+        out["_file"] = str(path)
+    return orjson.dumps(out, option=orjson.OPT_PASSTHROUGH_DATACLASS)
+
+
+def _errors_json(issues: list[Issue]) -> str:
+    return orjson.dumps([i.to_dict() for i in issues]).decode()
+
+
+def _mask(rows: int, bad: list[int]) -> pa.Array:
+    keep = [True] * rows
+    for position in bad:
+        keep[position] = False
+    return pa.array(keep, pa.bool_())
+
+
+def _all_strings(path: Path) -> dict[str, pa.DataType]:
+    """Every column of a CSV file as text (typing follows the schema, not Arrow's guesses)."""
+    names = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)).schema.names
+    return {name: pa.string() for name in names}
+
+
+def _with_errors_field(schema: Any) -> Any:
+    if isinstance(schema, dict) and schema.get("type") == "record":
+        return {
+            **schema,
+            "fields": [*schema["fields"], {"name": ERRORS, "type": "string"}],
+        }
+    raise InvalidInput("Avro files whose top-level type is not a record cannot be quarantined")
