@@ -108,8 +108,10 @@ JSON = st.recursive(
     | st.integers(-6, 6)
     | st.floats(-6, 6, allow_nan=False).map(round2)
     | st.sampled_from(["", "a", "ab", "b", "x", "y", "a1", "ccc", "abcdefg"]),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.sampled_from([*KEYS, "d"]), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from([*KEYS, "d"]), children, max_size=4)
+    ),
     max_leaves=8,
 )
 
