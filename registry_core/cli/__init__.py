@@ -437,6 +437,7 @@ for _command in (
     governance.deliveries,
     governance.dispatch,
     data.validate,
+    data.drift,
 ):
     cli.add_command(_command)
 

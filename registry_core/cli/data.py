@@ -10,7 +10,7 @@ import click
 
 from registry_core.cli.common import CheckFailed, _emit, _registry, json_option
 
-__all__ = ["validate"]
+__all__ = ["drift", "validate"]
 
 
 @click.command()
@@ -96,4 +96,134 @@ def validate(
     else:
         _emit(ctx, summary, human)
     if failed:
+        raise CheckFailed
+
+
+@click.command()
+@click.argument("reference")
+@click.argument("current")
+@click.option("--columns", help="Comma-separated columns to compare (default: all shared).")
+@click.option("--subject", help="Also compare CURRENT with this registered subject.")
+@click.option("--version", "version", default="latest", show_default=True)
+@click.option("--dataset", help="Store the report under this dataset name.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "parquet", "csv", "avro"]),
+    help="Input format (default: from the extension).",
+)  # fmt: skip
+@click.option("--small-sample", type=int, default=1000, show_default=True,
+              help="At or below this many reference rows: KS / chi-squared tests.")  # fmt: skip
+@click.option("--p-value", type=float, default=0.05, show_default=True)
+@click.option("--wasserstein", type=float, default=0.1, show_default=True,
+              help="Normalized Wasserstein threshold (large numeric samples).")  # fmt: skip
+@click.option("--jensenshannon", type=float, default=0.1, show_default=True,
+              help="Jensen-Shannon threshold (large categorical samples).")  # fmt: skip
+@click.option("--psi", type=float, default=0.2, show_default=True)
+@click.option("--numeric-method", type=click.Choice(["auto", "ks", "wasserstein", "psi"]),
+              default="auto", show_default=True)  # fmt: skip
+@click.option(
+    "--categorical-method", type=click.Choice(["auto", "chisquare", "jensenshannon", "psi"]),
+    default="auto", show_default=True,
+)  # fmt: skip
+@click.option("--no-correction", is_flag=True, help="No Holm-Bonferroni correction across columns.")
+@click.option("--no-store", is_flag=True, help="Do not store the report in the registry.")
+@json_option
+@click.pass_context
+def drift(
+    ctx: click.Context,
+    reference: str,
+    current: str,
+    columns: str | None,
+    subject: str | None,
+    version: str,
+    dataset: str | None,
+    fmt: str | None,
+    small_sample: int,
+    p_value: float,
+    wasserstein: float,
+    jensenshannon: float,
+    psi: float,
+    numeric_method: str,
+    categorical_method: str,
+    no_correction: bool,
+    no_store: bool,
+    as_json: bool,
+) -> None:
+    """Schema and distribution drift of CURRENT against REFERENCE (files, directories or globs).
+
+    Exit 0 when nothing drifted, 1 when something did, 2 on a usage or input error. The report
+    is stored in the registry when --subject or --dataset is given.
+    """
+    from registry_core.drift import DriftConfig
+
+    try:
+        config = DriftConfig(
+            small_sample=small_sample,
+            p_value=p_value,
+            wasserstein=wasserstein,
+            jensenshannon=jensenshannon,
+            psi=psi,
+            numeric_method=numeric_method,
+            categorical_method=categorical_method,
+            correction=not no_correction,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    if subject is None and (dataset is None or no_store):
+        from registry_core.service.validation import compare_samples
+
+        # two samples only: no database needed
+        report, _ = compare_samples(reference, current, wanted, config, fmt)
+    else:
+        report = _registry(ctx).drift(
+            reference,
+            current,
+            columns=wanted,
+            config=config,
+            subject=subject,
+            version=version,
+            dataset=dataset,
+            fmt=fmt,
+            store=not no_store,
+        )
+    value = report.to_dict()
+
+    def human() -> str:
+        lines = [
+            f"drift {'DETECTED' if report.drift_detected else 'not detected'}: "
+            f"{report.reference_rows} reference rows, {report.current_rows} current rows"
+        ]
+        schema = report.schema_drift
+        for key in ("added", "removed"):
+            if schema[key]:
+                lines.append(f"  columns {key}: {', '.join(schema[key])}")
+        for change in schema["type_changed"]:
+            lines.append(f"  type changed: {change['column']} {change['from']} -> {change['to']}")
+        registered = schema.get("registered")
+        if registered:
+            for key in ("missing", "unexpected"):
+                if registered[key]:
+                    lines.append(f"  vs {subject}: {key} {', '.join(registered[key])}")
+            for item in registered["type_mismatch"]:
+                lines.append(
+                    f"  vs {subject}: {item['column']} is {item['found']}, registered "
+                    f"{'/'.join(item['registered'])}"
+                )
+        for column in report.columns:
+            if column.method is None:
+                lines.append(f"  {column.column:<24} skipped ({column.note})")
+                continue
+            p = f" p={column.p_value:.3g}" if column.p_value is not None else ""
+            lines.append(
+                f"  {column.column:<24} {column.kind:<11} {column.method:<13} "
+                f"{column.statistic:.4g}{p} threshold {column.threshold:g}"
+                f"{'  DRIFT' if column.drifted else ''}"
+            )
+        return "\n".join(lines)
+
+    if as_json:
+        click.echo(json.dumps(value, default=str))
+    else:
+        _emit(ctx, value, human)
+    if report.drift_detected:
         raise CheckFailed

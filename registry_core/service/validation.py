@@ -14,12 +14,13 @@ from sqlalchemy import Connection
 from registry_core.errors import InvalidInput, StoreError, SubjectNotFound, VersionNotFound
 from registry_core.models import LATEST, SubjectVersion, parse_version
 from registry_core.service.governance import GovernanceMixin
-from registry_core.storage import repository
+from registry_core.storage import governance, repository
 
 if TYPE_CHECKING:
+    from registry_core.drift import DriftConfig, DriftReport
     from registry_core.validation import Engine, Issue, ValidationReport
 
-__all__ = ["ValidationMixin", "ValidationResult"]
+__all__ = ["ValidationMixin", "ValidationResult", "compare_samples"]
 
 
 @dataclass
@@ -127,6 +128,111 @@ class ValidationMixin(GovernanceMixin):
             except StoreError:  # the validation itself succeeded; say so, do not fail it
                 logging.getLogger(__name__).warning("could not record validation.completed")
         return report
+
+    # --- drift ---------------------------------------------------------------------------------
+
+    def drift(
+        self,
+        reference: Any,
+        current: Any,
+        *,
+        columns: list[str] | None = None,
+        config: DriftConfig | None = None,
+        subject: str | None = None,
+        version: int | str = LATEST,
+        dataset: str | None = None,
+        fmt: str | None = None,
+        store: bool = True,
+    ) -> DriftReport:
+        """Schema and distribution drift of ``current`` against ``reference`` (files, a
+        directory or glob, or DataFrames). With ``subject`` the current sample is also compared
+        with the registered schema; with ``subject`` or ``dataset`` the report is stored (and a
+        ``drift.detected`` event published when drift was found)."""
+        from registry_core.drift_io import registered_differences
+
+        report, cur_frame = compare_samples(reference, current, columns, config, fmt)
+        if subject is not None:
+            engine, found = self._engine(subject, version)
+            root = _deref_root(engine.view.document)
+            registered = registered_differences(root, cur_frame)
+            report.schema_drift["registered"] = {
+                "subject": subject,
+                "version": found.version,
+                **registered,
+            }
+            if any(registered[k] for k in ("missing", "unexpected", "type_mismatch")):
+                report.drift_detected = True
+        if store and (subject is not None or dataset is not None):
+            data = report.to_dict()
+
+            def work(conn: Connection) -> None:
+                governance.insert_drift_report(
+                    conn,
+                    subject=subject,
+                    dataset=dataset,
+                    drift_detected=report.drift_detected,
+                    report=data,
+                )
+                if report.drift_detected:
+                    summary = {
+                        "dataset": dataset,
+                        "drifted_columns": report.drifted_columns,
+                        "schema_drift": report.schema_drift,
+                    }
+                    governance.append_event(conn, "drift.detected", subject, summary)
+
+            self.db.run(work)
+        return report
+
+    def drift_reports(
+        self, *, subject: str | None = None, dataset: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Stored drift reports, newest first."""
+        return self.db.read(
+            lambda conn: governance.drift_reports(
+                conn, subject=subject, dataset=dataset, limit=limit
+            )
+        )
+
+
+def compare_samples(
+    reference: Any,
+    current: Any,
+    columns: list[str] | None = None,
+    config: DriftConfig | None = None,
+    fmt: str | None = None,
+) -> tuple[DriftReport, Any]:
+    """Drift of two samples (files or frames), no registry involved; also the current frame."""
+    from registry_core.drift import detect_drift
+
+    ref_frame = _frame(reference, fmt, columns)
+    cur_frame = _frame(current, fmt, columns)
+    try:
+        return detect_drift(ref_frame, cur_frame, columns=columns, config=config), cur_frame
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _frame(data: Any, fmt: str | None, columns: list[str] | None) -> Any:
+    import polars as pl
+
+    from registry_core.drift_io import load_sample
+    from registry_core.validation import detect_format, expand_inputs
+
+    if isinstance(data, str | os.PathLike):
+        files = expand_inputs(data)
+        return load_sample(files, detect_format(files, fmt), columns)
+    if isinstance(data, pl.DataFrame):
+        return data
+    _, table = _as_arrow(data)
+    return pl.from_arrow(table)
+
+
+def _deref_root(document: Any) -> Any:
+    ref = document.get("$ref") if isinstance(document, dict) else None
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return document.get("$defs", {}).get(ref.removeprefix("#/$defs/"), document)
+    return document
 
 
 def _with_errors(record: Any, issues: list[Any]) -> Any:

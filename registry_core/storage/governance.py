@@ -18,6 +18,7 @@ from registry_core.models import CompatibilityLevel
 from registry_core.storage.tables import (
     ApiKeyRow,
     DeliveryRow,
+    DriftReportRow,
     EventSinkRow,
     OutboxEventRow,
     PolicyRow,
@@ -533,3 +534,51 @@ def delivery_counts(conn: Connection) -> dict[str, dict[str, int]]:
     for name, state, count in rows:
         out.setdefault(str(name), {})[str(state)] = int(cast(Any, count))
     return out
+
+
+# --- drift reports -----------------------------------------------------------------------------
+
+DR = cast(Table, DriftReportRow.__table__)
+
+
+def insert_drift_report(
+    conn: Connection,
+    *,
+    subject: str | None,
+    dataset: str | None,
+    drift_detected: bool,
+    report: dict[str, Any],
+) -> int:
+    result = conn.execute(
+        insert(DR)
+        .values(
+            subject=subject,
+            dataset=dataset,
+            created_at=utcnow(),
+            drift_detected=drift_detected,
+            report=json.dumps(report, default=str),
+        )
+        .returning(DR.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def drift_reports(
+    conn: Connection, *, subject: str | None, dataset: str | None, limit: int
+) -> list[dict[str, Any]]:
+    query = select(DR).order_by(DR.c.id.desc()).limit(limit)
+    if subject is not None:
+        query = query.where(DR.c.subject == subject)
+    if dataset is not None:
+        query = query.where(DR.c.dataset == dataset)
+    return [
+        {
+            "id": int(r.id),
+            "subject": r.subject,
+            "dataset": r.dataset,
+            "createdAt": _aware(r.created_at),
+            "driftDetected": bool(r.drift_detected),
+            "report": json.loads(r.report),
+        }
+        for r in conn.execute(query)
+    ]

@@ -26,6 +26,7 @@ __all__ = [
     "Base",
     "ConfigRow",
     "DeliveryRow",
+    "DriftReportRow",
     "EventSinkRow",
     "ModeRow",
     "OutboxEventRow",
@@ -287,3 +288,21 @@ class DeliveryRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DriftReportRow(Base):
+    """A drift report, stored when a dataset or subject is named, for charts over time."""
+
+    __tablename__ = "drift_reports"
+    __table_args__ = (
+        Index("ix_drift_reports_subject_at", "subject", "created_at"),
+        Index("ix_drift_reports_dataset_at", "dataset", "created_at"),
+        ({"sqlite_autoincrement": True}),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, Identity(start=1), primary_key=True)
+    subject: Mapped[str | None] = mapped_column(String(512))
+    dataset: Mapped[str | None] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    drift_detected: Mapped[bool] = mapped_column(Boolean)
+    report: Mapped[str] = mapped_column(Text)  # JSON (DriftReport.to_dict)

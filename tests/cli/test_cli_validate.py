@@ -58,3 +58,37 @@ def test_validate_exit_codes_and_json_summary(run: Run, tmp_path: Path) -> None:
         code, _, err = run("validate", *args, "--out", str(tmp_path / "c"))
         assert code == 2 and message in err and "Traceback" not in err
         assert len(err.strip().splitlines()) == 1
+
+
+def test_drift_exit_codes_and_json(run: Run, tmp_path: Path) -> None:  # noqa: F811
+    from tests.core.test_drift import sample
+
+    sample(2000, 11).write_parquet(tmp_path / "ref.parquet")
+    sample(2000, 12).write_parquet(tmp_path / "same.parquet")
+    sample(2000, 12, shifted=True).write_parquet(tmp_path / "cur.parquet")
+    code, out, _ = run(
+        "drift", str(tmp_path / "ref.parquet"), str(tmp_path / "same.parquet"), "--json"
+    )
+    assert code == 0 and json.loads(out)["drift_detected"] is False
+    code, out, _ = run(
+        "drift", str(tmp_path / "ref.parquet"), str(tmp_path / "cur.parquet"), "--json"
+    )
+    report = json.loads(out)
+    assert code == 1 and report["drift_detected"] is True
+    assert set(report["drifted_columns"]) == {"n03", "n07", "n12", "n18", "c1", "c3"}
+    assert set(report["schema_drift"]) == {"added", "removed", "type_changed"}
+    column = report["columns"][0]
+    assert {"column", "kind", "method", "statistic", "p_value", "threshold", "drifted"} <= set(
+        column
+    )
+    code, out, _ = run(
+        "drift", str(tmp_path / "ref.parquet"), str(tmp_path / "cur.parquet"),
+        "--columns", "n00,n01", "--wasserstein", "0.5",
+    )  # fmt: skip
+    assert code == 0 and "drift not detected" in out and "n00" in out
+    code, _, err = run("drift", str(tmp_path / "ref.parquet"), str(tmp_path / "nope.parquet"))
+    assert code == 2 and "no such file" in err
+    code, _, err = run(
+        "drift", str(tmp_path / "ref.parquet"), str(tmp_path / "cur.parquet"), "--columns", "zz"
+    )
+    assert code == 2 and "has no column zz" in err
