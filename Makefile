@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8081
 
-.PHONY: install run test lint typecheck layers pytest bench clean
+.PHONY: install run test lint typecheck layers pytest bench bench-data clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ pytest: install
 ## bench: load the read and write paths with wrk on PostgreSQL and print a table
 bench: install
 	$(BIN)/python bench/run.py
+
+## bench-data: validation and drift against pyarrow, jsonschema-rs and Evidently
+bench-data: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/data.py
 
 clean:
 	rm -rf $(VENV) .llmsr .pytest_cache .mypy_cache .ruff_cache

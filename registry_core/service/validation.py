@@ -129,6 +129,19 @@ class ValidationMixin(GovernanceMixin):
                 logging.getLogger(__name__).warning("could not record validation.completed")
         return report
 
+    def to_pandera(
+        self, subject: str, version: int | str = LATEST, *, backend: str = "pandas"
+    ) -> Any:
+        """A pandera ``DataFrameSchema`` (pandas or polars) built from a registered version's
+        top-level properties: types, nullability, required, enum, bounds, lengths, pattern."""
+        from registry_core.validation.adapters import pandera_schema
+
+        engine, _ = self._engine(subject, version)
+        try:
+            return pandera_schema(engine.view, backend)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+
     # --- drift ---------------------------------------------------------------------------------
 
     def drift(

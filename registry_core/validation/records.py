@@ -14,7 +14,7 @@ from registry_core.validation.exact import RULE_NOT_JSON, ExactValidator, Issue
 from registry_core.validation.fast import compile_fast
 from registry_core.validation.schema_view import SchemaView
 
-__all__ = ["RecordValidator", "accepts_null", "json_view"]
+__all__ = ["JsonView", "RecordValidator", "accepts_null", "json_view"]
 
 
 class RecordValidator:
@@ -78,38 +78,73 @@ def json_view(value: Any, node: Any, root: Any) -> Any:
     for: a null field is an absent key unless the field's schema accepts null, timestamps and
     dates are ISO 8601 strings, bytes are ISO-8859-1 strings (Avro's JSON encoding), decimals
     are numbers, NaN is absent."""
-    node = _branch(value, _deref(node, root), root)
-    if isinstance(value, dict):
-        props = node.get("properties", {}) if isinstance(node, dict) else {}
-        extra = node.get("additionalProperties", True) if isinstance(node, dict) else True
-        required = node.get("required", []) if isinstance(node, dict) else []
-        if isinstance(required, list):  # a required key without a schema takes any value
-            props = {**{k: True for k in required if isinstance(k, str)}, **props}
-        out = {}
-        for key, item in value.items():
-            # an extra key's null cell is no key at all, unless its schema allows null
-            sub = props[key] if key in props else extra if isinstance(extra, dict) else False
-            if _is_null(item) and not accepts_null(_deref(sub, root), root):
-                continue
-            out[key] = json_view(item, _deref(sub, root), root)
-        return out
-    if isinstance(value, list | tuple):
-        items = node.get("items", True) if isinstance(node, dict) else True
-        sub = _deref(items, root) if isinstance(items, dict | bool) else True
-        return [json_view(item, sub, root) for item in value]
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("latin-1")
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
-        return json_view(value.item(), node, root)
-    return value
+    return JsonView(root).convert(value, node)
+
+
+class JsonView:
+    """``json_view`` with the schema walk memoized, for converting many rows of one schema."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self._nodes: dict[tuple[int, str], Any] = {}  # (id(node), JSON kind) -> chosen node
+        self._nullable: dict[int, bool] = {}
+
+    def _node(self, node: Any, value: Any) -> Any:
+        kind = "o" if isinstance(value, dict) else "a" if isinstance(value, list | tuple) else "v"
+        key = (id(node), kind)
+        found = self._nodes.get(key)
+        if found is None:
+            found = _branch(value, _deref(node, self.root), self.root)
+            self._nodes[key] = found
+        return found
+
+    def _accepts_null(self, node: Any) -> bool:
+        found = self._nullable.get(id(node))
+        if found is None:
+            found = accepts_null(_deref(node, self.root), self.root)
+            self._nullable[id(node)] = found
+        return found
+
+    def convert(self, value: Any, node: Any) -> Any:
+        node = self._node(node, value)
+        if isinstance(value, dict):
+            if isinstance(node, dict):
+                props = node.get("properties", {})
+                extra = node.get("additionalProperties", True)
+                required = node.get("required", [])
+            else:
+                props, extra, required = {}, True, []
+            out = {}
+            for key, item in value.items():
+                if key in props:
+                    sub = props[key]
+                elif isinstance(required, list) and key in required:
+                    sub = True  # a required key without a schema takes any value
+                else:  # an extra key's null cell is no key at all, unless its schema allows null
+                    sub = extra if isinstance(extra, dict) else False
+                if _is_null(item) and not self._accepts_null(sub):
+                    continue
+                out[key] = self.convert(item, sub)
+            return out
+        if isinstance(value, list | tuple):
+            items = node.get("items", True) if isinstance(node, dict) else True
+            sub = items if isinstance(items, dict | bool) else True
+            return [self.convert(item, sub) for item in value]
+        if value is None or isinstance(value, str | bool | int):
+            return value
+        if isinstance(value, float):
+            return None if math.isnan(value) else value
+        if isinstance(value, dt.datetime | dt.date | dt.time):
+            return value.isoformat()
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+        if isinstance(value, decimal.Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        if isinstance(value, dt.timedelta):
+            return value.total_seconds()
+        if hasattr(value, "item"):  # numpy scalars
+            return self.convert(value.item(), node)
+        return value
 
 
 def _branch(value: Any, node: Any, root: Any) -> Any:
