@@ -438,6 +438,7 @@ for _command in (
     governance.dispatch,
     data.validate,
     data.drift,
+    data.expectations,
 ):
     cli.add_command(_command)
 

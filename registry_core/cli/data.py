@@ -10,7 +10,7 @@ import click
 
 from registry_core.cli.common import CheckFailed, _emit, _registry, json_option
 
-__all__ = ["drift", "validate"]
+__all__ = ["drift", "expectations", "validate"]
 
 
 @click.command()
@@ -227,3 +227,35 @@ def drift(
         _emit(ctx, value, human)
     if report.drift_detected:
         raise CheckFailed
+
+
+@click.command()
+@click.argument("subject")
+@click.option("--version", "version", default="latest", show_default=True)
+@click.option(
+    "--context-root",
+    type=click.Path(file_okay=False),
+    help="The GX project folder (default: great_expectations/ here, or LLMSR_GX_ROOT).",
+)
+@json_option
+@click.pass_context
+def expectations(
+    ctx: click.Context, subject: str, version: str, context_root: str | None, as_json: bool
+) -> None:
+    """Save a Great Expectations suite, validation definition and checkpoint of SUBJECT."""
+    artifacts = _registry(ctx).to_great_expectations(subject, version, context_root=context_root)
+    names = {
+        "suite": artifacts.suite.name,
+        "validation_definition": artifacts.validation_definition.name,
+        "checkpoint": artifacts.checkpoint.name,
+        "expectations": len(artifacts.suite.expectations),
+        "context_root": str(artifacts.context.root_directory),
+    }
+    _emit(
+        ctx,
+        names,
+        lambda: (
+            f"saved suite {names['suite']} ({names['expectations']} expectations), validation "
+            f"definition and checkpoint {names['checkpoint']} in {names['context_root']}"
+        ),
+    )

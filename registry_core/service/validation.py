@@ -142,6 +142,25 @@ class ValidationMixin(GovernanceMixin):
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
 
+    def to_great_expectations(
+        self,
+        subject: str,
+        version: int | str = LATEST,
+        *,
+        context_root: str | os.PathLike[str] | None = None,
+    ) -> Any:
+        """Save a Great Expectations suite, validation definition and checkpoint of a version
+        in the file data context at ``context_root`` (default: ``great_expectations/``);
+        returns them (``.run(pandas_frame)`` runs the checkpoint)."""
+        from registry_core.validation.gx import build_gx
+
+        engine, found = self._engine(subject, version)
+        root = Path(context_root) if context_root is not None else None
+        try:
+            return build_gx(engine.view, found.subject, found.version, root)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+
     # --- drift ---------------------------------------------------------------------------------
 
     def drift(

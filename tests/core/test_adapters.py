@@ -70,3 +70,34 @@ def test_nested_schemas_keep_their_columns_unchecked(registry: Registry) -> None
     registry.register("scalar-value", json.dumps({"type": "string"}), "JSON")
     with pytest.raises(InvalidInput, match="objects with properties"):
         registry.to_pandera("scalar-value")
+
+
+def test_great_expectations_suite_checkpoint_flags_the_same_rows(
+    registry: Registry, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from registry_core.validation.gx import unexpected_rows
+
+    root = Path(str(tmp_path)) / "great_expectations"
+    registry.register("flat-value", json.dumps(FLAT), "JSON")
+    artifacts = registry.to_great_expectations("flat-value", context_root=root)
+    frame = pd.DataFrame(ROWS)
+    result = artifacts.run(frame)
+    assert not result.success
+    assert unexpected_rows(result) == INVALID
+    assert (root / "expectations" / "flat-value" / "v1.json").exists()  # GX splits on dots
+    assert (root / "checkpoints" / "flat-value.v1.json").exists()
+    assert not (root / "__init__.py").exists()
+    # saved: a fresh context finds the checkpoint by name and runs it again
+    import great_expectations as gx
+
+    context = gx.get_context(mode="file", context_root_dir=str(root))
+    again = context.checkpoints.get("flat-value.v1").run(
+        batch_parameters={"dataframe": frame.assign(__row__=range(len(frame)))}
+    )
+    assert unexpected_rows(again) == INVALID
+    clean = registry.to_great_expectations("flat-value", context_root=root).run(
+        pd.DataFrame([ROWS[0], ROWS[6]])
+    )
+    assert unexpected_rows(clean) == set() and clean.success  # a null note is allowed
