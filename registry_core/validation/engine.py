@@ -11,11 +11,14 @@ from __future__ import annotations
 import glob
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import orjson
 import polars as pl
@@ -45,6 +48,8 @@ EXTENSIONS = {"jsonl": "jsonl", "parquet": "parquet", "csv": "csv", "avro": "avr
 BATCH_ROWS = 65_536
 GROUP_ROWS = 262_144  # row groups up to this size are read whole
 CHUNK_BYTES = 8 << 20
+PARALLEL_BYTES = 64 << 20  # JSONL inputs from this size are judged by several processes
+MAX_WORKERS = 8
 ERRORS = "_errors"
 Progress = Callable[[int], None]  # called with the bytes of input consumed since the last call
 
@@ -180,30 +185,67 @@ class Engine:
         progress: Progress,
     ) -> None:
         several = len(files) > 1
-        with valid_path.open("wb") as valid_out, quarantine_path.open("wb") as quarantine_out:
-            for path in files:
-                line_no = 0
-                for lines, consumed in _line_chunks(path):
-                    valid: list[bytes] = []
-                    bad: list[bytes] = []
-                    for raw in lines:
-                        line_no += 1
-                        line = raw[:-1] if raw.endswith(b"\r") else raw
-                        if not line.strip():
-                            continue  # blank lines are not records
-                        report.total += 1
-                        value, issues = self.records.check_line(line)
-                        if issues is None:
-                            valid.append(raw)
-                            continue
-                        report.add_failure(report.total - 1, issues)
-                        bad.append(_quarantined_line(value, line, line_no, path, several, issues))
-                    report.valid += len(valid)
-                    if valid:
-                        valid_out.write(b"\n".join(valid) + b"\n")
-                    if bad:
-                        quarantine_out.write(b"\n".join(bad) + b"\n")
-                    progress(consumed)
+        workers = _jsonl_workers(files)
+        pool = (
+            ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(self.view,))
+            if workers > 1
+            else None
+        )
+        try:
+            with valid_path.open("wb") as valid_out, quarantine_path.open("wb") as quarantine_out:
+                for path in files:
+                    line_no = 0
+                    for lines, consumed, verdicts in self._jsonl_verdicts(path, pool, workers):
+                        valid: list[bytes] = []
+                        bad: list[bytes] = []
+                        failures = iter(verdicts)
+                        failure = next(failures, None)
+                        for index, raw in enumerate(lines):
+                            if failure is not None and failure[0] == index:
+                                _, value, issues = failure
+                                failure = next(failures, None)
+                                if issues is None:
+                                    continue  # a blank line: not a record
+                                position = report.total + len(valid) + len(bad)
+                                report.add_failure(position, issues)
+                                line = raw[:-1] if raw.endswith(b"\r") else raw
+                                bad.append(
+                                    _quarantined_line(
+                                        value, line, line_no + index + 1, path, several, issues
+                                    )
+                                )
+                            else:
+                                valid.append(raw)
+                        line_no += len(lines)
+                        report.total += len(valid) + len(bad)
+                        report.valid += len(valid)
+                        if valid:
+                            valid_out.write(b"\n".join(valid) + b"\n")
+                        if bad:
+                            quarantine_out.write(b"\n".join(bad) + b"\n")
+                        progress(consumed)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+    def _jsonl_verdicts(
+        self, path: Path, pool: ProcessPoolExecutor | None, workers: int
+    ) -> Iterator[tuple[list[bytes], int, list[tuple[int, Any, list[Issue] | None]]]]:
+        """Chunks of lines with their verdicts, in file order; with a pool, a few chunks are
+        judged in parallel while the caller writes the earlier ones."""
+        if pool is None:
+            for lines, consumed in _line_chunks(path):
+                yield lines, consumed, _judge_lines(self.records, lines)
+            return
+        pending: deque[tuple[list[bytes], int, Future[Any]]] = deque()
+        for lines, consumed in _line_chunks(path):
+            pending.append((lines, consumed, pool.submit(_judge_in_worker, lines)))
+            if len(pending) > workers:
+                done_lines, done_consumed, future = pending.popleft()
+                yield done_lines, done_consumed, future.result()
+        while pending:
+            done_lines, done_consumed, future = pending.popleft()
+            yield done_lines, done_consumed, future.result()
 
     def _parquet(
         self,
@@ -417,6 +459,50 @@ class _TableWriters:
         for writer in self.writers:
             if writer is not None:
                 writer.close()
+
+
+def _jsonl_workers(files: list[Path]) -> int:
+    """Processes for a JSONL run: one per core for large inputs (msgspec holds the GIL)."""
+    if sum(f.stat().st_size for f in files) < PARALLEL_BYTES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+def _judge_lines(
+    records: RecordValidator, lines: list[bytes]
+) -> list[tuple[int, Any, list[Issue] | None]]:
+    """The lines that are not plainly valid: ``(index, parsed, issues)``; issues is None for a
+    blank line. Valid lines are not listed."""
+    fast = records.fast
+    decode = fast.decoder.decode if fast is not None else None
+    rejected = (msgspec.ValidationError, msgspec.DecodeError)
+    out: list[tuple[int, Any, list[Issue] | None]] = []
+    for index, raw in enumerate(lines):
+        if decode is not None:
+            try:  # the hot path: one C call decides a valid line
+                decode(raw)
+                continue
+            except rejected:
+                pass
+        line = raw[:-1] if raw.endswith(b"\r") else raw
+        if not line.strip():
+            out.append((index, None, None))
+            continue
+        value, issues = records.check_line(line)
+        if issues is not None:
+            out.append((index, value, issues))
+    return out
+
+
+_WORKER: dict[str, RecordValidator] = {}
+
+
+def _init_worker(view: SchemaView) -> None:
+    _WORKER["records"] = RecordValidator(view)
+
+
+def _judge_in_worker(lines: list[bytes]) -> list[tuple[int, Any, list[Issue] | None]]:
+    return _judge_lines(_WORKER["records"], lines)
 
 
 def _line_chunks(path: Path) -> Iterator[tuple[list[bytes], int]]:

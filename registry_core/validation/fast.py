@@ -77,11 +77,11 @@ class FastChecker:
 
     def __init__(self, kind: Any) -> None:
         self.kind = kind
-        self._decoder = msgspec.json.Decoder(kind)
+        self.decoder = msgspec.json.Decoder(kind)
 
     def check(self, line: bytes) -> bool:
         try:
-            self._decoder.decode(line)
+            self.decoder.decode(line)
         except (msgspec.ValidationError, msgspec.DecodeError):
             return False
         return True

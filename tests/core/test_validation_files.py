@@ -240,3 +240,31 @@ def test_in_memory_records_pandas_polars_and_arrow(registry: Registry, subject: 
         assert [p for p, _ in result.failures] == [1]
     with pytest.raises(InvalidInput, match="cannot validate a int"):
         registry.validate(5, subject)
+
+
+def test_jsonl_judged_in_parallel_gives_the_same_result(
+    registry: Registry, subject: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry_core.validation import engine
+
+    lines = []
+    for n in range(3000):
+        record = good(n)
+        if n % 97 == 0:
+            record["tokens"] = -n - 1
+        lines.append(orjson.dumps(record) if n % 501 else b"{broken")
+    source = write_jsonl(tmp_path / "many.jsonl", lines)
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 16 << 10)  # many chunks
+    serial = registry.validate_files(source, subject, out_dir=tmp_path / "serial")
+    monkeypatch.setattr(engine, "PARALLEL_BYTES", 1)
+    parallel = registry.validate_files(source, subject, out_dir=tmp_path / "parallel")
+    assert (parallel.total, parallel.valid, parallel.quarantined) == (
+        serial.total,
+        serial.valid,
+        serial.quarantined,
+    )
+    for name in ("valid.jsonl", "quarantine.jsonl"):
+        assert (tmp_path / "parallel" / name).read_bytes() == (
+            tmp_path / "serial" / name
+        ).read_bytes()
+    assert serial.errors_by_rule == parallel.errors_by_rule and serial.quarantined > 30
