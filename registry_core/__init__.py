@@ -1,73 +1,145 @@
 """LLM Schema Registry core: versioned schemas, compatibility, storage and use cases.
 
-The public names are listed in ``__all__``; everything else is an implementation detail.
+The public names are listed in ``__all__``; everything else is an implementation detail. They
+are imported on first use (PEP 562), so ``llmsr`` commands that need no database (``drift`` of
+two files, ``--help``) do not pay for SQLAlchemy and the service at start-up.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from registry_core.diff import ChangeKind, FieldChange, field_diff, schema_diff
-from registry_core.errors import (
-    AlreadyExists,
-    CommentRequired,
-    Conflict,
-    DeliveryNotFound,
-    Forbidden,
-    IdMismatch,
-    IllegalTransition,
-    IncompatibleSchema,
-    InvalidCompatibilityLevel,
-    InvalidInput,
-    InvalidMode,
-    InvalidSchema,
-    InvalidSubject,
-    InvalidVersion,
-    NotFound,
-    OperationNotPermitted,
-    PolicyNotFound,
-    ProposalNotFound,
-    ReferenceExists,
-    RegistryError,
-    ReviewRequired,
-    SchemaNotFound,
-    SchemaTooLarge,
-    StoreError,
-    SubjectConfigNotFound,
-    SubjectModeNotFound,
-    SubjectNotFound,
-    SubjectNotSoftDeleted,
-    SubjectSoftDeleted,
-    Unauthenticated,
-    UserNotFound,
-    VersionNotFound,
-    VersionNotSoftDeleted,
-    VersionSoftDeleted,
-)
-from registry_core.lifecycle import (
-    TRANSITIONS,
-    LifecycleState,
-    Policy,
-    Proposal,
-    Role,
-    Transition,
-    User,
-)
-from registry_core.models import (
-    LATEST,
-    CompatibilityLevel,
-    CompatibilityPolicy,
-    CompatibilityReport,
-    FieldInfo,
-    Incompatibility,
-    Mode,
-    SchemaRecord,
-    SchemaReference,
-    SchemaType,
-    SemVer,
-    SemVerBump,
-    SubjectConfig,
-    SubjectVersion,
-)
-from registry_core.service import RegisterResult, Registry
+if TYPE_CHECKING:
+    from registry_core.diff import ChangeKind, FieldChange, field_diff, schema_diff
+    from registry_core.errors import (
+        AlreadyExists,
+        CommentRequired,
+        Conflict,
+        DeliveryNotFound,
+        Forbidden,
+        IdMismatch,
+        IllegalTransition,
+        IncompatibleSchema,
+        InvalidCompatibilityLevel,
+        InvalidInput,
+        InvalidMode,
+        InvalidSchema,
+        InvalidSubject,
+        InvalidVersion,
+        NotFound,
+        OperationNotPermitted,
+        PolicyNotFound,
+        ProposalNotFound,
+        ReferenceExists,
+        RegistryError,
+        ReviewRequired,
+        SchemaNotFound,
+        SchemaTooLarge,
+        StoreError,
+        SubjectConfigNotFound,
+        SubjectModeNotFound,
+        SubjectNotFound,
+        SubjectNotSoftDeleted,
+        SubjectSoftDeleted,
+        Unauthenticated,
+        UserNotFound,
+        VersionNotFound,
+        VersionNotSoftDeleted,
+        VersionSoftDeleted,
+    )
+    from registry_core.lifecycle import (
+        TRANSITIONS,
+        LifecycleState,
+        Policy,
+        Proposal,
+        Role,
+        Transition,
+        User,
+    )
+    from registry_core.models import (
+        LATEST,
+        CompatibilityLevel,
+        CompatibilityPolicy,
+        CompatibilityReport,
+        FieldInfo,
+        Incompatibility,
+        Mode,
+        SchemaRecord,
+        SchemaReference,
+        SchemaType,
+        SemVer,
+        SemVerBump,
+        SubjectConfig,
+        SubjectVersion,
+    )
+    from registry_core.service import RegisterResult, Registry
+
+_LAZY = {
+    "AlreadyExists": "registry_core.errors",
+    "ChangeKind": "registry_core.diff",
+    "CommentRequired": "registry_core.errors",
+    "CompatibilityLevel": "registry_core.models",
+    "CompatibilityPolicy": "registry_core.models",
+    "CompatibilityReport": "registry_core.models",
+    "Conflict": "registry_core.errors",
+    "DeliveryNotFound": "registry_core.errors",
+    "FieldChange": "registry_core.diff",
+    "FieldInfo": "registry_core.models",
+    "Forbidden": "registry_core.errors",
+    "IdMismatch": "registry_core.errors",
+    "IllegalTransition": "registry_core.errors",
+    "Incompatibility": "registry_core.models",
+    "IncompatibleSchema": "registry_core.errors",
+    "InvalidCompatibilityLevel": "registry_core.errors",
+    "InvalidInput": "registry_core.errors",
+    "InvalidMode": "registry_core.errors",
+    "InvalidSchema": "registry_core.errors",
+    "InvalidSubject": "registry_core.errors",
+    "InvalidVersion": "registry_core.errors",
+    "LATEST": "registry_core.models",
+    "LifecycleState": "registry_core.lifecycle",
+    "Mode": "registry_core.models",
+    "NotFound": "registry_core.errors",
+    "OperationNotPermitted": "registry_core.errors",
+    "Policy": "registry_core.lifecycle",
+    "PolicyNotFound": "registry_core.errors",
+    "Proposal": "registry_core.lifecycle",
+    "ProposalNotFound": "registry_core.errors",
+    "ReferenceExists": "registry_core.errors",
+    "RegisterResult": "registry_core.service",
+    "Registry": "registry_core.service",
+    "RegistryError": "registry_core.errors",
+    "ReviewRequired": "registry_core.errors",
+    "Role": "registry_core.lifecycle",
+    "SchemaNotFound": "registry_core.errors",
+    "SchemaRecord": "registry_core.models",
+    "SchemaReference": "registry_core.models",
+    "SchemaTooLarge": "registry_core.errors",
+    "SchemaType": "registry_core.models",
+    "SemVer": "registry_core.models",
+    "SemVerBump": "registry_core.models",
+    "StoreError": "registry_core.errors",
+    "SubjectConfig": "registry_core.models",
+    "SubjectConfigNotFound": "registry_core.errors",
+    "SubjectModeNotFound": "registry_core.errors",
+    "SubjectNotFound": "registry_core.errors",
+    "SubjectNotSoftDeleted": "registry_core.errors",
+    "SubjectSoftDeleted": "registry_core.errors",
+    "SubjectVersion": "registry_core.models",
+    "TRANSITIONS": "registry_core.lifecycle",
+    "Transition": "registry_core.lifecycle",
+    "Unauthenticated": "registry_core.errors",
+    "User": "registry_core.lifecycle",
+    "UserNotFound": "registry_core.errors",
+    "VersionNotFound": "registry_core.errors",
+    "VersionNotSoftDeleted": "registry_core.errors",
+    "VersionSoftDeleted": "registry_core.errors",
+    "field_diff": "registry_core.diff",
+    "schema_diff": "registry_core.diff",
+}
 
 __all__ = [
     "LATEST",
@@ -132,3 +204,16 @@ __all__ = [
     "field_diff",
     "schema_diff",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'registry_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from registry_core.errors import InvalidInput
 
-__all__ = ["load_sample", "registered_differences"]
+if TYPE_CHECKING:
+    from registry_core.drift import DriftConfig, DriftReport
+
+__all__ = ["compare_samples", "load_sample", "registered_differences"]
 
 
 def load_sample(files: list[Path], fmt: str, columns: list[str] | None = None) -> pl.DataFrame:
@@ -99,3 +103,41 @@ def registered_differences(document: Any, frame: pl.DataFrame) -> dict[str, Any]
         "unexpected": [c for c in frame.columns if c not in properties] if closed else [],
         "type_mismatch": mismatched,
     }
+
+
+def compare_samples(
+    reference: Any,
+    current: Any,
+    columns: list[str] | None = None,
+    config: DriftConfig | None = None,
+    fmt: str | None = None,
+) -> tuple[DriftReport, Any]:
+    """Drift of two samples (files or frames), no registry involved; also the current frame."""
+    from registry_core.drift import detect_drift
+
+    ref_frame = _frame(reference, fmt, columns)
+    cur_frame = _frame(current, fmt, columns)
+    try:
+        return detect_drift(ref_frame, cur_frame, columns=columns, config=config), cur_frame
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _frame(data: Any, fmt: str | None, columns: list[str] | None) -> Any:
+    from registry_core.validation import detect_format, expand_inputs
+
+    if isinstance(data, str | os.PathLike):
+        files = expand_inputs(data)
+        return load_sample(files, detect_format(files, fmt), columns)
+    if isinstance(data, pl.DataFrame):
+        return data
+    import pyarrow as pa
+
+    if isinstance(data, pa.Table):
+        return pl.from_arrow(data)
+    if type(data).__module__.split(".")[0] == "pandas":
+        return pl.from_pandas(data)
+    raise InvalidInput(
+        f"cannot compare a {type(data).__name__}: pass files, polars or pandas DataFrames, or "
+        "pyarrow Tables"
+    )

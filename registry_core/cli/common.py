@@ -7,12 +7,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from registry_core.models import SchemaReference, SchemaType, parse_version
-from registry_core.service import Registry
+
+if TYPE_CHECKING:
+    from registry_core.service import Registry
 
 EXIT_FAILED_CHECK = 1
 EXIT_USAGE = 2
@@ -30,6 +32,8 @@ def _actor() -> str:
 
 
 def _registry(ctx: click.Context) -> Registry:
+    from registry_core.service import Registry  # the database stack, only when a command needs it
+
     obj = ctx.ensure_object(dict)
     if "registry" not in obj:
         obj["registry"] = Registry(obj.get("database_url"))

@@ -170,7 +170,7 @@ def drift(
         raise click.UsageError(str(exc)) from None
     wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     if subject is None and (dataset is None or no_store):
-        from registry_core.service.validation import compare_samples
+        from registry_core.drift_io import compare_samples
 
         # two samples only: no database needed
         report, _ = compare_samples(reference, current, wanted, config, fmt)

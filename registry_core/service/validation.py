@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from registry_core.drift import DriftConfig, DriftReport
     from registry_core.validation import Engine, Issue, ValidationReport
 
-__all__ = ["ValidationMixin", "ValidationResult", "compare_samples"]
+__all__ = ["ValidationMixin", "ValidationResult"]
 
 
 @dataclass
@@ -180,7 +180,7 @@ class ValidationMixin(GovernanceMixin):
         directory or glob, or DataFrames). With ``subject`` the current sample is also compared
         with the registered schema; with ``subject`` or ``dataset`` the report is stored (and a
         ``drift.detected`` event published when drift was found)."""
-        from registry_core.drift_io import registered_differences
+        from registry_core.drift_io import compare_samples, registered_differences
 
         report, cur_frame = compare_samples(reference, current, columns, config, fmt)
         if subject is not None:
@@ -225,39 +225,6 @@ class ValidationMixin(GovernanceMixin):
                 conn, subject=subject, dataset=dataset, limit=limit
             )
         )
-
-
-def compare_samples(
-    reference: Any,
-    current: Any,
-    columns: list[str] | None = None,
-    config: DriftConfig | None = None,
-    fmt: str | None = None,
-) -> tuple[DriftReport, Any]:
-    """Drift of two samples (files or frames), no registry involved; also the current frame."""
-    from registry_core.drift import detect_drift
-
-    ref_frame = _frame(reference, fmt, columns)
-    cur_frame = _frame(current, fmt, columns)
-    try:
-        return detect_drift(ref_frame, cur_frame, columns=columns, config=config), cur_frame
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
-
-
-def _frame(data: Any, fmt: str | None, columns: list[str] | None) -> Any:
-    import polars as pl
-
-    from registry_core.drift_io import load_sample
-    from registry_core.validation import detect_format, expand_inputs
-
-    if isinstance(data, str | os.PathLike):
-        files = expand_inputs(data)
-        return load_sample(files, detect_format(files, fmt), columns)
-    if isinstance(data, pl.DataFrame):
-        return data
-    _, table = _as_arrow(data)
-    return pl.from_arrow(table)
 
 
 def _deref_root(document: Any) -> Any:

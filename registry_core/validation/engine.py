@@ -13,7 +13,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -195,32 +195,34 @@ class Engine:
             with valid_path.open("wb") as valid_out, quarantine_path.open("wb") as quarantine_out:
                 for path in files:
                     line_no = 0
-                    for lines, consumed, verdicts in self._jsonl_verdicts(path, pool, workers):
-                        valid: list[bytes] = []
+                    for block, consumed, verdicts in self._jsonl_verdicts(path, pool, workers):
+                        lines = block.count(b"\n") + 1
                         bad: list[bytes] = []
-                        failures = iter(verdicts)
-                        failure = next(failures, None)
-                        for index, raw in enumerate(lines):
-                            if failure is not None and failure[0] == index:
-                                _, value, issues = failure
-                                failure = next(failures, None)
-                                if issues is None:
-                                    continue  # a blank line: not a record
-                                position = report.total + len(valid) + len(bad)
-                                report.add_failure(position, issues)
-                                line = raw[:-1] if raw.endswith(b"\r") else raw
-                                bad.append(
-                                    _quarantined_line(
-                                        value, line, line_no + index + 1, path, several, issues
-                                    )
+                        blank = 0
+                        cursor = 0  # valid lines between the failures go out as whole slices
+                        for index, start, end, value, issues in verdicts:
+                            if start > cursor:
+                                valid_out.write(block[cursor:start])
+                            cursor = end + 1
+                            if issues is None:
+                                blank += 1
+                                continue  # a blank line: not a record
+                            position = report.total + index - blank
+                            report.add_failure(position, issues)
+                            raw = block[start:end]
+                            line = raw[:-1] if raw.endswith(b"\r") else raw
+                            bad.append(
+                                _quarantined_line(
+                                    value, line, line_no + index + 1, path, several, issues
                                 )
-                            else:
-                                valid.append(raw)
-                        line_no += len(lines)
-                        report.total += len(valid) + len(bad)
-                        report.valid += len(valid)
-                        if valid:
-                            valid_out.write(b"\n".join(valid) + b"\n")
+                            )
+                        if cursor < len(block):
+                            valid_out.write(block[cursor:])
+                            valid_out.write(b"\n")
+                        line_no += lines
+                        records = lines - blank
+                        report.total += records
+                        report.valid += records - len(bad)
                         if bad:
                             quarantine_out.write(b"\n".join(bad) + b"\n")
                         progress(consumed)
@@ -230,22 +232,22 @@ class Engine:
 
     def _jsonl_verdicts(
         self, path: Path, pool: ProcessPoolExecutor | None, workers: int
-    ) -> Iterator[tuple[list[bytes], int, list[tuple[int, Any, list[Issue] | None]]]]:
+    ) -> Iterator[tuple[bytes, int, list[Verdict]]]:
         """Chunks of lines with their verdicts, in file order; with a pool, a few chunks are
         judged in parallel while the caller writes the earlier ones."""
         if pool is None:
-            for lines, consumed in _line_chunks(path):
-                yield lines, consumed, _judge_lines(self.records, lines)
+            for block, consumed in _line_chunks(path):
+                yield block, consumed, _judge_lines(self.records, block)
             return
-        pending: deque[tuple[list[bytes], int, Future[Any]]] = deque()
-        for lines, consumed in _line_chunks(path):
-            pending.append((lines, consumed, pool.submit(_judge_in_worker, lines)))
+        pending: deque[tuple[bytes, int, Future[Any]]] = deque()
+        for block, consumed in _line_chunks(path):
+            pending.append((block, consumed, pool.submit(_judge_in_worker, block)))
             if len(pending) > workers:
-                done_lines, done_consumed, future = pending.popleft()
-                yield done_lines, done_consumed, future.result()
+                done_block, done_consumed, future = pending.popleft()
+                yield done_block, done_consumed, future.result()
         while pending:
-            done_lines, done_consumed, future = pending.popleft()
-            yield done_lines, done_consumed, future.result()
+            done_block, done_consumed, future = pending.popleft()
+            yield done_block, done_consumed, future.result()
 
     def _parquet(
         self,
@@ -255,7 +257,7 @@ class Engine:
         report: ValidationReport,
         progress: Progress,
     ) -> None:
-        writers = _TableWriters(valid_path, quarantine_path, "parquet")
+        writers = _TableWriters(valid_path, quarantine_path, "parquet", background=True)
         try:
             for path in files:
                 try:
@@ -263,15 +265,10 @@ class Engine:
                 except (pa.ArrowInvalid, OSError) as exc:
                     raise InvalidInput(f"cannot read Parquet file {path}: {exc}") from None
                 size = path.stat().st_size
-                groups = max(source.num_row_groups, 1)
-                for group in range(source.num_row_groups):
-                    if source.metadata.row_group(group).num_rows <= GROUP_ROWS:
-                        # a whole row group at once decodes faster than in batches
-                        self._table_batch(source.read_row_group(group), writers, report)
-                    else:  # a huge row group: batches, so memory stays bounded
-                        for batch in source.iter_batches(batch_size=BATCH_ROWS, row_groups=[group]):
-                            self._table_batch(pa.Table.from_batches([batch]), writers, report)
-                    progress(size // groups)
+                step = size // max(source.num_row_groups, 1)
+                for table in _prefetched(_parquet_pieces(source)):
+                    self._table_batch(table, writers, report)
+                    progress(step if table.num_rows else 0)
         finally:
             writers.close()
 
@@ -427,15 +424,33 @@ class Engine:
 
 
 class _TableWriters:
-    """Streaming writers of the valid and the quarantined rows, opened on the first batch."""
+    """Streaming writers of the valid and the quarantined rows, opened on the first batch.
 
-    def __init__(self, valid_path: Path, quarantine_path: Path, fmt: str) -> None:
+    With ``background`` the writes run in one thread, in order, while the next batch is
+    validated (Parquet encoding releases the GIL); at most two batches wait.
+    """
+
+    def __init__(
+        self, valid_path: Path, quarantine_path: Path, fmt: str, *, background: bool = False
+    ) -> None:
         self.paths = (valid_path, quarantine_path)
         self.fmt = fmt
         self.writers: list[Any] = [None, None]
         self.schemas: list[pa.Schema | None] = [None, None]
+        self._thread = (
+            ThreadPoolExecutor(1, thread_name_prefix="llmsr-write") if background else None
+        )
+        self._pending: deque[Future[None]] = deque()
 
     def write(self, valid: pa.Table, quarantined: pa.Table) -> None:
+        if self._thread is None:
+            self._write(valid, quarantined)
+            return
+        while len(self._pending) >= 2:
+            self._pending.popleft().result()  # re-raises a failed write here
+        self._pending.append(self._thread.submit(self._write, valid, quarantined))
+
+    def _write(self, valid: pa.Table, quarantined: pa.Table) -> None:
         for index, table in enumerate((valid, quarantined)):
             if self.writers[index] is None:
                 self.schemas[index] = table.schema
@@ -456,9 +471,39 @@ class _TableWriters:
                 self.writers[index].write_table(table)
 
     def close(self) -> None:
-        for writer in self.writers:
-            if writer is not None:
-                writer.close()
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            if self._thread is not None:
+                self._thread.shutdown(wait=True, cancel_futures=True)
+            for writer in self.writers:
+                if writer is not None:
+                    writer.close()
+
+
+def _parquet_pieces(source: pq.ParquetFile) -> Iterator[pa.Table]:
+    """A file's rows in pieces: whole row groups when small enough (faster to decode),
+    batches of a huge one (memory stays bounded)."""
+    for group in range(source.num_row_groups):
+        if source.metadata.row_group(group).num_rows <= GROUP_ROWS:
+            yield source.read_row_group(group)
+        else:
+            for batch in source.iter_batches(batch_size=BATCH_ROWS, row_groups=[group]):
+                yield pa.Table.from_batches([batch])
+
+
+def _prefetched(pieces: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """``pieces`` with the next one decoding in a thread while the caller works on this one
+    (Arrow decodes without the GIL); at most two pieces are in memory."""
+    with ThreadPoolExecutor(1, thread_name_prefix="llmsr-read") as reader:
+        upcoming = reader.submit(next, pieces, None)
+        while True:
+            piece = upcoming.result()
+            if piece is None:
+                return
+            upcoming = reader.submit(next, pieces, None)
+            yield piece
 
 
 def _jsonl_workers(files: list[Path]) -> int:
@@ -468,29 +513,35 @@ def _jsonl_workers(files: list[Path]) -> int:
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
-def _judge_lines(
-    records: RecordValidator, lines: list[bytes]
-) -> list[tuple[int, Any, list[Issue] | None]]:
-    """The lines that are not plainly valid: ``(index, parsed, issues)``; issues is None for a
-    blank line. Valid lines are not listed."""
+# (line index in the chunk, start, end offsets of the line, parsed value, issues or None=blank)
+Verdict = tuple[int, int, int, Any, "list[Issue] | None"]
+
+
+def _judge_lines(records: RecordValidator, block: bytes) -> list[Verdict]:
+    """The lines of a chunk that are not plainly valid, with where they stand; issues is None
+    for a blank line. Valid lines are not listed."""
     fast = records.fast
     decode = fast.decoder.decode if fast is not None else None
     rejected = (msgspec.ValidationError, msgspec.DecodeError)
-    out: list[tuple[int, Any, list[Issue] | None]] = []
-    for index, raw in enumerate(lines):
+    out: list[Verdict] = []
+    start = 0
+    for index, raw in enumerate(block.split(b"\n")):
+        end = start + len(raw)
         if decode is not None:
             try:  # the hot path: one C call decides a valid line
                 decode(raw)
+                start = end + 1
                 continue
             except rejected:
                 pass
         line = raw[:-1] if raw.endswith(b"\r") else raw
         if not line.strip():
-            out.append((index, None, None))
-            continue
-        value, issues = records.check_line(line)
-        if issues is not None:
-            out.append((index, value, issues))
+            out.append((index, start, end, None, None))
+        else:
+            value, issues = records.check_line(line)
+            if issues is not None:
+                out.append((index, start, end, value, issues))
+        start = end + 1
     return out
 
 
@@ -501,12 +552,14 @@ def _init_worker(view: SchemaView) -> None:
     _WORKER["records"] = RecordValidator(view)
 
 
-def _judge_in_worker(lines: list[bytes]) -> list[tuple[int, Any, list[Issue] | None]]:
-    return _judge_lines(_WORKER["records"], lines)
+def _judge_in_worker(block: bytes) -> list[Verdict]:
+    # a chunk travels as one bytes object (a memory copy), not a list of lines to pickle
+    return _judge_lines(_WORKER["records"], block)
 
 
-def _line_chunks(path: Path) -> Iterator[tuple[list[bytes], int]]:
-    """Lines of a file (without their newline), in chunks, with the bytes each chunk used."""
+def _line_chunks(path: Path) -> Iterator[tuple[bytes, int]]:
+    """A file in chunks of whole lines (newline-separated, no trailing newline), with the bytes
+    each chunk used."""
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -517,11 +570,15 @@ def _line_chunks(path: Path) -> Iterator[tuple[list[bytes], int]]:
             chunk = handle.read(CHUNK_BYTES)
             if not chunk:
                 break
-            lines = (rest + chunk).split(b"\n")
-            rest = lines.pop()
-            yield lines, len(chunk)
+            data = rest + chunk
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                continue
+            rest = data[cut + 1 :]
+            yield data[:cut], len(chunk)
         if rest:
-            yield [rest], 0
+            yield rest, 0
 
 
 def _quarantined_line(
