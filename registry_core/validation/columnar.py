@@ -20,54 +20,14 @@ from typing import Any
 import polars as pl
 
 from registry_core.validation.records import accepts_null
-from registry_core.validation.schema_view import SchemaView
+from registry_core.validation.schema_view import ANNOTATIONS, FILTERED_KEYWORDS, SchemaView
 
 __all__ = ["ColumnarChecker"]
 
 log = logging.getLogger(__name__)
 
-_ANNOTATIONS = frozenset(
-    {
-        "$schema",
-        "$comment",
-        "$defs",
-        "definitions",
-        "title",
-        "description",
-        "default",
-        "examples",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "format",
-        "contentMediaType",
-        "contentEncoding",
-        "contentSchema",
-        "$id",
-    }
-)
-_HANDLED = frozenset(
-    {
-        "type",
-        "enum",
-        "const",
-        "properties",
-        "required",
-        "additionalProperties",
-        "items",
-        "minItems",
-        "maxItems",
-        "minLength",
-        "maxLength",
-        "pattern",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-        "$ref",
-    }
-)
+_ANNOTATIONS = ANNOTATIONS
+_HANDLED = FILTERED_KEYWORDS
 _STRING_RULES = ("minLength", "maxLength", "pattern")
 _NUMBER_RULES = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 FALSE = pl.lit(False)
@@ -153,7 +113,7 @@ class ColumnarChecker:
             return FALSE
         if node is None or node is False or not isinstance(node, dict):
             return present
-        if set(node) - _ANNOTATIONS - _HANDLED:
+        if set(node) - _ANNOTATIONS - _HANDLED or ("$id" in node and node is not self.root):
             return present
         kind = _json_type(dtype)
         if kind is None:

@@ -17,53 +17,12 @@ from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
-from registry_core.validation.schema_view import SchemaView
+from registry_core.validation.schema_view import ANNOTATIONS, FILTERED_KEYWORDS, SchemaView
 
 __all__ = ["FastChecker", "Unsupported", "compile_fast"]
 
-# keywords that only annotate: they never make a record invalid (format included: validators
-# do not assert it unless asked, and jsonschema does not)
-_ANNOTATIONS = frozenset(
-    {
-        "$schema",
-        "$comment",
-        "$defs",
-        "definitions",
-        "title",
-        "description",
-        "default",
-        "examples",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "format",
-        "contentMediaType",
-        "contentEncoding",
-        "contentSchema",
-    }
-)
-_HANDLED = frozenset(
-    {
-        "type",
-        "enum",
-        "const",
-        "properties",
-        "required",
-        "additionalProperties",
-        "items",
-        "minItems",
-        "maxItems",
-        "minLength",
-        "maxLength",
-        "pattern",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-        "$ref",
-    }
-)
+_ANNOTATIONS = ANNOTATIONS
+_HANDLED = FILTERED_KEYWORDS
 _INT64 = (-(2**63), 2**63 - 1)
 _names = itertools.count()
 
@@ -115,6 +74,8 @@ class _Compiler:
             return Any
         if not isinstance(node, dict):
             raise Unsupported("boolean false schema or a non-object schema")
+        if "$id" in node and node is not self.root:
+            raise Unsupported("$id below the root (it moves the base of references)")
         unknown = set(node) - _ANNOTATIONS - _HANDLED
         if unknown:
             raise Unsupported(f"keywords {sorted(unknown)}")

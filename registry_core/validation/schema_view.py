@@ -22,7 +22,62 @@ from avro import schema as avro_schema
 from registry_core.formats import ParsedSchema
 from registry_core.models import SchemaType
 
-__all__ = ["DRAFT_7", "DRAFT_2020_12", "SchemaView", "schema_view"]
+__all__ = [
+    "ANNOTATIONS",
+    "DRAFT_7",
+    "DRAFT_2020_12",
+    "FILTERED_KEYWORDS",
+    "SchemaView",
+    "schema_view",
+]
+
+# Keywords that only annotate: they never make a record invalid (``format`` included:
+# validators do not assert it unless asked, and jsonschema does not). ``$id`` is taken as an
+# annotation at a schema's root only (below, it moves the base of ``#/...`` references).
+ANNOTATIONS = frozenset(
+    {
+        "$schema",
+        "$comment",
+        "$defs",
+        "definitions",
+        "$id",
+        "title",
+        "description",
+        "default",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "format",
+        "contentMediaType",
+        "contentEncoding",
+        "contentSchema",
+    }
+)
+# What the fast filters (msgspec types, Polars expressions) state exactly; anything else in a
+# schema makes its values suspects for the exact validator.
+FILTERED_KEYWORDS = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "$ref",
+    }
+)
 
 DRAFT_7 = "http://json-schema.org/draft-07/schema"
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
