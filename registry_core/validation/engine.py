@@ -2,8 +2,8 @@
 
 Every input record ends in exactly one output, in input order; valid records are written back
 unchanged (JSONL lines byte for byte, Parquet and Avro with their own schema, CSV cells as
-read); a quarantined record is the original plus ``_errors`` (a list in JSONL and Avro's JSON
-text... a JSON string column in Parquet and CSV). Memory stays bounded by the batch size.
+read); a quarantined record is the original plus ``_errors`` (a list in JSONL; JSON text in
+Parquet, CSV and Avro). Memory stays bounded by the batch size.
 """
 
 from __future__ import annotations
