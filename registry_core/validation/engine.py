@@ -91,6 +91,20 @@ def detect_format(files: list[Path], given: str | None = None) -> str:
 
 
 @dataclass
+class _Run:
+    """One validation of files: the inputs, the two outputs, the report, the progress hook."""
+
+    files: list[Path]
+    valid_path: Path
+    quarantine_path: Path
+    report: ValidationReport
+    progress: Progress
+
+    def parts(self) -> tuple[list[Path], Path, Path, ValidationReport, Progress]:
+        return self.files, self.valid_path, self.quarantine_path, self.report, self.progress
+
+
+@dataclass
 class TableResult:
     """An in-memory table split: the valid rows, the invalid rows, and each one's issues."""
 
@@ -172,18 +186,12 @@ class Engine:
             "csv": self._csv,
             "avro": self._avro,
         }[fmt]
-        handler(files, valid_path, quarantine_path, report, progress or (lambda _: None))
+        handler(_Run(files, valid_path, quarantine_path, report, progress or (lambda _: None)))
         report.seconds = time.perf_counter() - started
         return report
 
-    def _jsonl(
-        self,
-        files: list[Path],
-        valid_path: Path,
-        quarantine_path: Path,
-        report: ValidationReport,
-        progress: Progress,
-    ) -> None:
+    def _jsonl(self, run: _Run) -> None:
+        files, valid_path, quarantine_path, report, progress = run.parts()
         several = len(files) > 1
         workers = _jsonl_workers(files)
         pool = (
@@ -249,14 +257,8 @@ class Engine:
             done_block, done_consumed, future = pending.popleft()
             yield done_block, done_consumed, future.result()
 
-    def _parquet(
-        self,
-        files: list[Path],
-        valid_path: Path,
-        quarantine_path: Path,
-        report: ValidationReport,
-        progress: Progress,
-    ) -> None:
+    def _parquet(self, run: _Run) -> None:
+        files, valid_path, quarantine_path, report, progress = run.parts()
         writers = _TableWriters(valid_path, quarantine_path, "parquet", background=True)
         try:
             for path in files:
@@ -272,14 +274,8 @@ class Engine:
         finally:
             writers.close()
 
-    def _csv(
-        self,
-        files: list[Path],
-        valid_path: Path,
-        quarantine_path: Path,
-        report: ValidationReport,
-        progress: Progress,
-    ) -> None:
+    def _csv(self, run: _Run) -> None:
+        files, valid_path, quarantine_path, report, progress = run.parts()
         writers = _TableWriters(valid_path, quarantine_path, "csv")
         try:
             for path in files:
@@ -303,14 +299,8 @@ class Engine:
         finally:
             writers.close()
 
-    def _avro(
-        self,
-        files: list[Path],
-        valid_path: Path,
-        quarantine_path: Path,
-        report: ValidationReport,
-        progress: Progress,
-    ) -> None:
+    def _avro(self, run: _Run) -> None:
+        files, valid_path, quarantine_path, report, progress = run.parts()
         import fastavro
 
         root = self.view.document
