@@ -218,10 +218,9 @@ def _numeric(
     gaps = np.abs(ref_cdf - cur_cdf)
     statistic = float(gaps.max())
     p = _ks_p_value(statistic, len(ref), len(cur), ref, cur)
-    test = _Test(statistic, p)
     if method == "ks":
         return ColumnDrift(
-            name, "numeric", "ks", float(test.statistic), p, config.p_value,
+            name, "numeric", "ks", statistic, p, config.p_value,
             p < config.p_value, *sizes,
         )  # fmt: skip
     if method == "wasserstein":
@@ -240,12 +239,6 @@ def _numeric(
         name, "numeric", method, value, p, threshold, exceeds and p < config.p_value, *sizes,
         exceeds=exceeds,
     )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class _Test:
-    statistic: float
-    pvalue: float
 
 
 def _cdfs(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,11 +23,13 @@ from starlette.concurrency import run_in_threadpool
 from registry_core.errors import Forbidden, StoreError, Unauthenticated
 from registry_core.lifecycle import Role, User
 from registry_core.service import ANONYMOUS, Registry
-from registry_core.service.governance import AUTH_CACHE_SECONDS, OPEN_MODE_CACHE_SECONDS
 
 __all__ = ["OPEN_PATHS", "ROUTE_ROLES", "Authenticator", "RoleRoute", "required_role"]
 
 log = logging.getLogger("registry_core.api")
+
+AUTH_CACHE_SECONDS = 5.0  # a revoked key or changed role takes effect within this
+OPEN_MODE_CACHE_SECONDS = 1.0  # a server notices its first user within this
 
 R, W, V, A = Role.READER, Role.WRITER, Role.REVIEWER, Role.ADMIN
 
@@ -123,7 +125,7 @@ class Authenticator:
         if self._open is not None and now - self._open[1] < OPEN_MODE_CACHE_SECONDS:
             return not self._open[0]
         try:
-            required = await run_in_threadpool(lambda: self.registry.auth_required(max_age=0))
+            required = await run_in_threadpool(self.registry.auth_required)
         except StoreError:
             if self._open is None:
                 raise

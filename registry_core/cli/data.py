@@ -63,7 +63,7 @@ def validate(
         bar.__enter__()
     try:
         report = registry.validate_files(
-            data,
+            files,
             subject,
             version,
             out_dir=out_dir,

@@ -17,7 +17,7 @@ from registry_core.errors import (
     SchemaTooLarge,
 )
 from registry_core.formats import ParsedSchema, ResolvedReference, format_for
-from registry_core.lifecycle import Policy, User, effective_policy
+from registry_core.lifecycle import Policy, effective_policy
 from registry_core.models import (
     LATEST,
     SchemaReference,
@@ -141,9 +141,6 @@ class RegistryBase:
         self._parsed_cache = _LruCache(2_000)  # id -> ParsedSchema
         self._reference_cache = _LruCache(10_000)  # id -> tuple[SchemaReference, ...]
         self._engines = _LruCache(64)  # id -> validation Engine (compiled checks)
-        # authenticated API keys (hash of user+key -> user, when) and whether no user exists
-        self._auth_cache: dict[str, tuple[User, float]] = {}
-        self._open_mode: tuple[bool, float] | None = None
         self.async_reader: AsyncVersionReader | None = None
         self.version_listener: VersionChangeListener | None = None
         # subject -> (its latest live version, monotonic time cached); PostgreSQL only, and

@@ -9,7 +9,6 @@ import hmac
 import json
 import re
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -57,8 +56,6 @@ __all__ = ["ANONYMOUS", "GovernanceMixin", "Identity"]
 ANONYMOUS = User(name="anonymous", role=Role.ADMIN)  # everyone, while no user exists
 KEY_PREFIX = "llmsr_"
 _KEY_ID_LENGTH = 12
-AUTH_CACHE_SECONDS = 5.0  # a revoked key or changed role takes effect within this
-OPEN_MODE_CACHE_SECONDS = 1.0  # a server notices its first user within this
 
 Identity = User | str
 
@@ -82,24 +79,14 @@ def _split_key(api_key: str) -> tuple[str, str] | None:
 class GovernanceMixin(WritesMixin):
     # --- identity ------------------------------------------------------------------------
 
-    def auth_required(self, *, max_age: float = OPEN_MODE_CACHE_SECONDS) -> bool:
-        """Whether any user exists (then every request must authenticate); the answer may be
-        up to ``max_age`` seconds old."""
-        cached = self._open_mode
-        now = time.monotonic()
-        if cached is not None and now - cached[1] < max_age:
-            return not cached[0]
-        count = self.db.read(governance.user_count)
-        self._open_mode = (count == 0, now)
-        return count > 0
+    def auth_required(self) -> bool:
+        """Whether any user exists (then every request must authenticate)."""
+        return bool(self.db.read(governance.user_count))
 
     def authenticate(self, api_key: str, *, username: str | None = None) -> User:
-        """The user an API key belongs to; with ``username`` (HTTP Basic) the names must match."""
-        cache_key = _hash(f"{username}\0{api_key}")
-        hit = self._auth_cache.get(cache_key)
-        now = time.monotonic()
-        if hit is not None and now - hit[1] < AUTH_CACHE_SECONDS:
-            return hit[0]
+        """The user an API key belongs to; with ``username`` (HTTP Basic) the names must match.
+
+        Always asks the database: the API keeps its own short-lived cache (``api.auth``)."""
         parts = _split_key(api_key)
         if parts is None:
             raise Unauthenticated("Unauthorized: the API key is malformed")
@@ -112,9 +99,6 @@ class GovernanceMixin(WritesMixin):
             raise Unauthenticated(f"Unauthorized: the API key does not belong to '{username}'")
         if user.disabled:
             raise Unauthenticated(f"Unauthorized: user '{user.name}' is disabled")
-        if len(self._auth_cache) > 10_000:
-            self._auth_cache = {}
-        self._auth_cache[cache_key] = (user, now)
         return user
 
     def resolve_user(self, actor: Identity | None) -> User:
@@ -170,9 +154,7 @@ class GovernanceMixin(WritesMixin):
             )
             return api_key
 
-        api_key = self.db.run(work)
-        self._open_mode = None
-        return api_key
+        return self.db.run(work)
 
     def _issue_key(self, conn: Connection, user_id: int) -> str:
         key_id = secrets.token_hex(_KEY_ID_LENGTH // 2)
@@ -214,9 +196,7 @@ class GovernanceMixin(WritesMixin):
             )
             return after
 
-        user = self.db.run(work)
-        self._auth_cache = {}
-        return user
+        return self.db.run(work)
 
     def rotate_key(self, name: str, *, actor: Identity | None = None) -> str:
         """Revoke every key of the user and issue a new one (returned once)."""
@@ -236,9 +216,7 @@ class GovernanceMixin(WritesMixin):
             )
             return api_key
 
-        api_key = self.db.run(work)
-        self._auth_cache = {}
-        return api_key
+        return self.db.run(work)
 
     # --- policies --------------------------------------------------------------------------
 

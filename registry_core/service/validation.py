@@ -102,7 +102,7 @@ class ValidationMixin(GovernanceMixin):
 
     def validate_files(
         self,
-        data: str | os.PathLike[str],
+        data: str | os.PathLike[str] | list[Path],
         subject: str,
         version: int | str = LATEST,
         *,
@@ -116,7 +116,7 @@ class ValidationMixin(GovernanceMixin):
         ``validation.completed`` event goes to the outbox."""
         from registry_core.validation import detect_format, expand_inputs
 
-        files = expand_inputs(data)
+        files = data if isinstance(data, list) else expand_inputs(data)  # a list: already expanded
         kind = detect_format(files, fmt)
         engine, found = self._engine(subject, version)
         report = engine.validate_files(files, Path(out_dir), kind, self._report(found), progress)

@@ -581,7 +581,7 @@ def _quarantined_line(
         out = {"_line": line_no, "_raw": line.decode("utf-8", "replace"), ERRORS: errors}
     if several:
         out["_file"] = str(path)
-    return orjson.dumps(out, option=orjson.OPT_PASSTHROUGH_DATACLASS)
+    return orjson.dumps(out)
 
 
 def _errors_json(issues: list[Issue]) -> str:
