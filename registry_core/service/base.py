@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -27,8 +27,10 @@ from registry_core.models import (
     SubjectVersion,
 )
 from registry_core.storage import Database, governance, repository
-from registry_core.storage.async_reads import AsyncVersionReader, VersionChangeListener
 from registry_core.storage.database import upgrade
+
+if TYPE_CHECKING:
+    from registry_core.storage.async_reads import AsyncVersionReader, VersionChangeListener
 from registry_core.storage.repository import VersionRow
 
 __all__ = [
@@ -148,6 +150,12 @@ class RegistryBase:
         self._latest_cache: dict[str, tuple[SubjectVersion, float]] = {}
         self._latest_epoch = 0
         if self.db.dialect == "postgresql":
+            # imported here: psycopg costs about 0.1 s to import, and SQLite never needs it
+            from registry_core.storage.async_reads import (
+                AsyncVersionReader,
+                VersionChangeListener,
+            )
+
             self.async_reader = AsyncVersionReader(self.db.url)
             self.version_listener = VersionChangeListener(self.db.url, self._versions_changed)
             # this process's own writes: forget at once, before the caller hears of the commit

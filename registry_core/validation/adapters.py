@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 from registry_core.validation.records import accepts_null
-from registry_core.validation.schema_view import SchemaView
+from registry_core.validation.view import SchemaView
 
 __all__ = ["pandera_schema"]
 

@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from registry_core.validation.records import accepts_null
-from registry_core.validation.schema_view import ANNOTATIONS, FILTERED_KEYWORDS, SchemaView
+from registry_core.validation.view import ANNOTATIONS, FILTERED_KEYWORDS, SchemaView
 
 __all__ = ["ColumnarChecker"]
 

@@ -8,43 +8,36 @@ Parquet, CSV and Avro). Memory stays bounded by the batch size.
 
 from __future__ import annotations
 
-import glob
+import contextlib
+import gc
 import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import msgspec
 import numpy as np
 import orjson
-import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from registry_core.errors import InvalidInput
-from registry_core.validation.columnar import ColumnarChecker
 from registry_core.validation.exact import Issue
+from registry_core.validation.inputs import EXTENSIONS
 from registry_core.validation.records import JsonView, RecordValidator
 from registry_core.validation.report import ValidationReport
-from registry_core.validation.schema_view import SchemaView
+from registry_core.validation.view import SchemaView
 
-__all__ = ["FORMATS", "Engine", "detect_format", "expand_inputs"]
+if TYPE_CHECKING:
+    from registry_core.validation.columnar import ColumnarChecker
 
-FORMATS = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".csv": "csv",
-    ".avro": "avro",
-}
-EXTENSIONS = {"jsonl": "jsonl", "parquet": "parquet", "csv": "csv", "avro": "avro"}
+__all__ = ["Engine", "TableResult"]
+
 BATCH_ROWS = 65_536
 GROUP_ROWS = 262_144  # row groups up to this size are read whole
 CHUNK_BYTES = 8 << 20
@@ -52,42 +45,6 @@ PARALLEL_BYTES = 64 << 20  # JSONL inputs from this size are judged by several p
 MAX_WORKERS = 8
 ERRORS = "_errors"
 Progress = Callable[[int], None]  # called with the bytes of input consumed since the last call
-
-
-def expand_inputs(data: str | os.PathLike[str]) -> list[Path]:
-    """A file, a directory (its data files, sorted) or a glob, as a list of files."""
-    text = os.fspath(data)
-    path = Path(text)
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FORMATS)
-        if not files:
-            raise InvalidInput(f"no data files (.jsonl, .parquet, .csv, .avro) in {text}")
-        return files
-    if path.is_file():
-        return [path]
-    if any(ch in text for ch in "*?["):
-        files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
-        if not files:
-            raise InvalidInput(f"no files match {text}")
-        return files
-    raise InvalidInput(f"no such file or directory: {text}")
-
-
-def detect_format(files: list[Path], given: str | None = None) -> str:
-    if given:
-        if given not in EXTENSIONS:
-            raise InvalidInput(f"unknown format {given!r}; use jsonl, parquet, csv or avro")
-        return given
-    kinds = {FORMATS.get(f.suffix.lower()) for f in files}
-    if None in kinds:
-        odd = next(f for f in files if f.suffix.lower() not in FORMATS)
-        raise InvalidInput(
-            f"cannot tell the format of {odd} from its extension; pass --format "
-            "(jsonl, parquet, csv, avro)"
-        )
-    if len(kinds) > 1:
-        raise InvalidInput(f"the inputs mix formats ({', '.join(sorted(map(str, kinds)))})")
-    return str(kinds.pop())
 
 
 @dataclass
@@ -119,8 +76,14 @@ class Engine:
     def __init__(self, view: SchemaView) -> None:
         self.view = view
         self.records = RecordValidator(view)
-        self.columnar = ColumnarChecker(view)
         self.json = JsonView(view.document)
+
+    @cached_property
+    def columnar(self) -> ColumnarChecker:
+        """The vectorized checks, compiled on first use (JSONL runs never import Polars)."""
+        from registry_core.validation.columnar import ColumnarChecker
+
+        return ColumnarChecker(self.view)
 
     # --- in memory ---------------------------------------------------------------------------
 
@@ -138,6 +101,8 @@ class Engine:
         """The failures among a table's rows: vectorized suspects, then the exact verdict."""
         if table.num_rows == 0:
             return []
+        import polars as pl
+
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
         suspects = self.columnar.suspects(frame).arg_true().to_list()
@@ -191,71 +156,80 @@ class Engine:
         return report
 
     def _jsonl(self, run: _Run) -> None:
+        """Lines are judged in chunks (by worker processes for large inputs, each reading its
+        chunk itself); valid lines go to the output as byte ranges of the input, copied by the
+        kernel, so the parent never holds the data."""
         files, valid_path, quarantine_path, report, progress = run.parts()
         several = len(files) > 1
         workers = _jsonl_workers(files)
-        pool = (
-            ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(self.view,))
-            if workers > 1
-            else None
-        )
+        pool = None
+        if workers > 1:
+            # The workers are forked: with the parent's objects frozen, the collector in a
+            # worker does not touch (and so copy) the pages it shares with the parent.
+            gc.freeze()
+            pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(self.view,))
         try:
-            with valid_path.open("wb") as valid_out, quarantine_path.open("wb") as quarantine_out:
+            with (
+                valid_path.open("wb", buffering=0) as valid_out,
+                quarantine_path.open("wb") as quarantine_out,
+            ):
                 for path in files:
-                    line_no = 0
-                    for block, consumed, verdicts in self._jsonl_verdicts(path, pool, workers):
-                        lines = block.count(b"\n") + 1
-                        bad: list[bytes] = []
-                        blank = 0
-                        cursor = 0  # valid lines between the failures go out as whole slices
-                        for index, start, end, value, issues in verdicts:
-                            if start > cursor:
-                                valid_out.write(block[cursor:start])
-                            cursor = end + 1
-                            if issues is None:
-                                blank += 1
-                                continue  # a blank line: not a record
-                            position = report.total + index - blank
-                            report.add_failure(position, issues)
-                            raw = block[start:end]
-                            line = raw[:-1] if raw.endswith(b"\r") else raw
-                            bad.append(
-                                _quarantined_line(
-                                    value, line, line_no + index + 1, path, several, issues
+                    with _open_input(path) as source:
+                        copy = _RangeCopier(source, valid_out)
+                        line_no = 0
+                        for (first, stop), lines, verdicts in self._jsonl_verdicts(
+                            path, source, pool, workers
+                        ):
+                            bad: list[bytes] = []
+                            blank = 0
+                            cursor = first  # valid lines between failures go out as one range
+                            for index, start, end, value, issues, raw in verdicts:
+                                copy(cursor, first + start)
+                                cursor = first + end + 1
+                                if issues is None:
+                                    blank += 1
+                                    continue  # a blank line: not a record
+                                report.add_failure(report.total + index - blank, issues)
+                                line = raw[:-1] if raw.endswith(b"\r") else raw
+                                bad.append(
+                                    _quarantined_line(
+                                        value, line, line_no + index + 1, path, several, issues
+                                    )
                                 )
-                            )
-                        if cursor < len(block):
-                            valid_out.write(block[cursor:])
-                            valid_out.write(b"\n")
-                        line_no += lines
-                        records = lines - blank
-                        report.total += records
-                        report.valid += records - len(bad)
-                        if bad:
-                            quarantine_out.write(b"\n".join(bad) + b"\n")
-                        progress(consumed)
+                            if cursor < stop:
+                                copy(cursor, stop)
+                                valid_out.write(b"\n")
+                            line_no += lines
+                            records = lines - blank
+                            report.total += records
+                            report.valid += records - len(bad)
+                            if bad:
+                                quarantine_out.write(b"\n".join(bad) + b"\n")
+                            progress(stop - first + 1)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
+                gc.unfreeze()
 
     def _jsonl_verdicts(
-        self, path: Path, pool: ProcessPoolExecutor | None, workers: int
-    ) -> Iterator[tuple[bytes, int, list[Verdict]]]:
-        """Chunks of lines with their verdicts, in file order; with a pool, a few chunks are
-        judged in parallel while the caller writes the earlier ones."""
+        self, path: Path, source: int, pool: ProcessPoolExecutor | None, workers: int
+    ) -> Iterator[tuple[tuple[int, int], int, list[Verdict]]]:
+        """Byte ranges of whole lines with their line count and verdicts, in file order; with a
+        pool, a few ranges are judged in parallel while the caller writes the earlier ones."""
         if pool is None:
-            for block, consumed in _line_chunks(path):
-                yield block, consumed, _judge_lines(self.records, block)
+            for first, stop in _line_ranges(source):
+                lines, verdicts = _judge_lines(self.records, os.pread(source, stop - first, first))
+                yield (first, stop), lines, verdicts
             return
-        pending: deque[tuple[bytes, int, Future[Any]]] = deque()
-        for block, consumed in _line_chunks(path):
-            pending.append((block, consumed, pool.submit(_judge_in_worker, block)))
+        pending: deque[tuple[tuple[int, int], Future[Any]]] = deque()
+        for first, stop in _line_ranges(source):
+            pending.append(((first, stop), pool.submit(_judge_in_worker, str(path), first, stop)))
             if len(pending) > workers:
-                done_block, done_consumed, future = pending.popleft()
-                yield done_block, done_consumed, future.result()
+                done, future = pending.popleft()
+                yield done, *future.result()
         while pending:
-            done_block, done_consumed, future = pending.popleft()
-            yield done_block, done_consumed, future.result()
+            done, future = pending.popleft()
+            yield done, *future.result()
 
     def _parquet(self, run: _Run) -> None:
         files, valid_path, quarantine_path, report, progress = run.parts()
@@ -369,6 +343,8 @@ class Engine:
         its text, so the exact validator reports its type."""
         document = self.view.document
         properties = document.get("properties", {}) if isinstance(document, dict) else {}
+        import polars as pl
+
         frame = pl.from_arrow(text)
         assert isinstance(frame, pl.DataFrame)
         columns, failed = [], []
@@ -503,72 +479,111 @@ def _jsonl_workers(files: list[Path]) -> int:
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
-# (line index in the chunk, start, end offsets of the line, parsed value, issues or None=blank)
-Verdict = tuple[int, int, int, Any, "list[Issue] | None"]
+# (line index in the chunk, start, end offsets of the line in the chunk, parsed value, issues or
+# None for a blank line, the line's bytes)
+Verdict = tuple[int, int, int, Any, "list[Issue] | None", bytes]
 
 
-def _judge_lines(records: RecordValidator, block: bytes) -> list[Verdict]:
-    """The lines of a chunk that are not plainly valid, with where they stand; issues is None
-    for a blank line. Valid lines are not listed."""
+def _judge_lines(records: RecordValidator, block: bytes) -> tuple[int, list[Verdict]]:
+    """The number of lines in a chunk, and those that are not plainly valid with where they
+    stand. Valid lines are not listed."""
+    lines = block.split(b"\n")
     fast = records.fast
-    decode = fast.decoder.decode if fast is not None else None
-    rejected = (msgspec.ValidationError, msgspec.DecodeError)
+    # the hot path: msgspec decides most lines in C, a batch regex pass does the patterns
+    suspects = fast.suspects(lines) if fast is not None else range(len(lines))
     out: list[Verdict] = []
-    start = 0
-    for index, raw in enumerate(block.split(b"\n")):
+    start, upto = 0, 0  # the offset of line ``upto``
+    for index in suspects:
+        start += sum(map(len, lines[upto:index])) + index - upto
+        upto = index
+        raw = lines[index]
         end = start + len(raw)
-        if decode is not None:
-            try:  # the hot path: one C call decides a valid line
-                decode(raw)
-                start = end + 1
-                continue
-            except rejected:
-                pass
         line = raw[:-1] if raw.endswith(b"\r") else raw
         if not line.strip():
-            out.append((index, start, end, None, None))
+            out.append((index, start, end, None, None, raw))
         else:
             value, issues = records.check_line(line)
             if issues is not None:
-                out.append((index, start, end, value, issues))
-        start = end + 1
-    return out
+                out.append((index, start, end, value, issues, raw))
+    return len(lines), out
 
 
-_WORKER: dict[str, RecordValidator] = {}
+_WORKER: dict[str, Any] = {}
 
 
 def _init_worker(view: SchemaView) -> None:
     _WORKER["records"] = RecordValidator(view)
 
 
-def _judge_in_worker(block: bytes) -> list[Verdict]:
-    # a chunk travels as one bytes object (a memory copy), not a list of lines to pickle
-    return _judge_lines(_WORKER["records"], block)
+def _judge_in_worker(path: str, first: int, stop: int) -> tuple[int, list[Verdict]]:
+    """A worker reads its range itself: the data never travels through a pipe."""
+    source = _WORKER.get(path)
+    if source is None:
+        for old in [k for k in _WORKER if k != "records"]:
+            os.close(_WORKER.pop(old))
+        source = _WORKER[path] = os.open(path, os.O_RDONLY)
+    return _judge_lines(_WORKER["records"], os.pread(source, stop - first, first))
 
 
-def _line_chunks(path: Path) -> Iterator[tuple[bytes, int]]:
-    """A file in chunks of whole lines (newline-separated, no trailing newline), with the bytes
-    each chunk used."""
+@contextlib.contextmanager
+def _open_input(path: Path) -> Iterator[int]:
     try:
-        handle = path.open("rb")
+        source = os.open(path, os.O_RDONLY)
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
-    with handle:
-        rest = b""
-        while True:
-            chunk = handle.read(CHUNK_BYTES)
-            if not chunk:
-                break
-            data = rest + chunk
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                rest = data
-                continue
-            rest = data[cut + 1 :]
-            yield data[:cut], len(chunk)
-        if rest:
-            yield rest, 0
+    try:
+        yield source
+    finally:
+        os.close(source)
+
+
+def _line_ranges(source: int) -> Iterator[tuple[int, int]]:
+    """A file as ranges ``[first, stop)`` of whole lines, about CHUNK_BYTES each; ``stop`` is a
+    newline's offset (or the end of a file whose last line has none)."""
+    size = os.fstat(source).st_size
+    if size and os.pread(source, 1, size - 1) == b"\n":
+        size -= 1  # the last newline ends the last line; it does not start an empty one
+    first = 0
+    while first < size:
+        stop = _newline_after(source, first + CHUNK_BYTES, size)
+        yield first, stop
+        first = stop + 1
+    if size == 0 and os.fstat(source).st_size:
+        yield 0, 0  # a file holding one newline: one blank line
+
+
+def _newline_after(source: int, at: int, size: int) -> int:
+    while at < size:
+        window = os.pread(source, min(1 << 16, size - at), at)
+        found = window.find(b"\n")
+        if found >= 0:
+            return at + found
+        at += len(window)
+    return size
+
+
+class _RangeCopier:
+    """Copies byte ranges of the input to the end of the output: ``copy_file_range`` (inside
+    the kernel) where the system offers it, else read and write."""
+
+    def __init__(self, source: int, out: Any) -> None:
+        self.source = source
+        self.out = out
+        self.kernel = hasattr(os, "copy_file_range")
+
+    def __call__(self, first: int, stop: int) -> None:
+        while first < stop:
+            if self.kernel:
+                try:
+                    done = os.copy_file_range(self.source, self.out.fileno(), stop - first, first)
+                except OSError:  # across file systems on some kernels, or not supported
+                    self.kernel = False
+                    continue
+                if done == 0:
+                    raise InvalidInput("the input file shrank while it was being validated")
+            else:
+                done = self.out.write(os.pread(self.source, min(stop - first, CHUNK_BYTES), first))
+            first += done
 
 
 def _quarantined_line(

@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from registry_core.validation.schema_view import SchemaView
+from registry_core.validation.view import SchemaView
 
 __all__ = ["RULE_NOT_JSON", "ExactValidator", "Issue"]
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
-from registry_core.validation.schema_view import ANNOTATIONS, FILTERED_KEYWORDS, SchemaView
+from registry_core.validation.view import ANNOTATIONS, FILTERED_KEYWORDS, SchemaView
 
 __all__ = ["FastChecker", "Unsupported", "compile_fast"]
 
@@ -32,11 +34,54 @@ class Unsupported(Exception):
 
 
 class FastChecker:
-    """``check(bytes)`` / ``check_object(obj)``: True when the record is certainly valid."""
+    """``check(bytes)`` / ``check_object(obj)``: True when the record is certainly valid;
+    ``suspects(lines)``: the lines of a batch that are not certainly valid."""
 
-    def __init__(self, kind: Any) -> None:
+    def __init__(self, kind: Any, lean: Any = None, hoisted: Sequence[Hoisted] = ()) -> None:
         self.kind = kind
         self.decoder = msgspec.json.Decoder(kind)
+        # For batches: the same type without the patterns of plain object paths. msgspec runs
+        # a pattern through Python's ``re`` at about 0.6 us a value (half of an event's decode);
+        # the same ``re`` over the batch's column afterwards takes about 0.25 us.
+        self.hoisted = tuple(hoisted)
+        self.lean = msgspec.json.Decoder(lean) if hoisted else self.decoder
+        self._grab = operator.attrgetter(*(h.dotted for h in self.hoisted)) if hoisted else None
+
+    def suspects(self, lines: Sequence[bytes]) -> list[int]:
+        """Indices of the lines that may be invalid (or are blank), in order."""
+        decode = self.lean.decode
+        rejected = (msgspec.ValidationError, msgspec.DecodeError)
+        out: list[int] = []
+        if not self.hoisted:
+            for index, raw in enumerate(lines):
+                try:
+                    decode(raw)
+                except rejected:
+                    out.append(index)
+            return out
+        grab = self._grab
+        assert grab is not None
+        where: list[int] = []
+        taken: list[Any] = []  # the strings are taken at once: the records themselves are not kept
+        for index, raw in enumerate(lines):
+            try:
+                taken.append(grab(decode(raw)))
+            except rejected:
+                out.append(index)
+                continue
+            where.append(index)
+        if not where:
+            return out
+        failed: set[int] = set()
+        for hoisted, column in zip(self.hoisted, _columns(taken, len(self.hoisted)), strict=True):
+            search = hoisted.regex.search
+            if hoisted.plain:
+                failed.update(where[i] for i, v in enumerate(column) if search(v) is None)
+            else:
+                failed.update(
+                    where[i] for i, v in enumerate(column) if type(v) is str and search(v) is None
+                )
+        return sorted(failed.union(out)) if failed else out
 
     def check(self, line: bytes) -> bool:
         try:
@@ -53,21 +98,47 @@ class FastChecker:
         return True
 
 
+class Hoisted:
+    """A ``pattern`` taken out of the msgspec type: where its string sits in the decoded record
+    (a chain of Struct fields, no arrays) and the regex. ``plain``: the value is always a string
+    (required all the way, no union), so it needs no sorting out of absent or other values."""
+
+    def __init__(self, fields: tuple[str, ...], pattern: str, plain: bool) -> None:
+        self.dotted = ".".join(fields)
+        self.regex = re.compile(pattern)
+        self.plain = plain
+
+
+def _columns(taken: list[Any], count: int) -> Sequence[Sequence[Any]]:
+    """The hoisted values, one sequence per pattern (taken: a value or a tuple of them each)."""
+    if count == 1:
+        return [taken]
+    return [[row[i] for row in taken] for i in range(count)]
+
+
 def compile_fast(view: SchemaView) -> FastChecker | None:
     """The fast checker of ``view``, or None when the schema needs the exact path throughout."""
     if view.resources:
         return None  # external $refs: the exact validator resolves them
     try:
         kind = _Compiler(view.document, view.draft).compile(view.document, ())
-        return FastChecker(kind)
+        hoisted: list[Hoisted] = []
+        lean = _Compiler(view.document, view.draft, hoisted).compile(view.document, ())
+        return FastChecker(kind, lean, hoisted)
     except (Unsupported, RecursionError, TypeError, ValueError, re.error):
         return None
 
 
 class _Compiler:
-    def __init__(self, root: Any, draft: str) -> None:
+    def __init__(self, root: Any, draft: str, hoisted: list[Hoisted] | None = None) -> None:
         self.root = root
         self.draft = draft
+        # with a list, patterns on plain object paths are left out of the type and listed here
+        self.hoisted = hoisted
+        # Struct fields from the root to the node being compiled: None where attribute access
+        # cannot reach it (below an array or a map, or below an object that may be absent)
+        self.path: tuple[str, ...] | None = ()
+        self.sure = True  # the node's value is always there and of its one type
 
     def compile(self, node: Any, refs: tuple[str, ...]) -> Any:
         if node is True or node == {}:
@@ -96,7 +167,12 @@ class _Compiler:
             raise Unsupported("empty or repeated type list")
         if "integer" in names and "number" in names:
             names.remove("integer")  # every integer is a number
-        members = [self._member(name, node, refs) for name in names]
+        sure = self.sure
+        self.sure = sure and len(names) == 1
+        try:
+            members = [self._member(name, node, refs) for name in names]
+        finally:
+            self.sure = sure
         return members[0] if len(members) == 1 else Union[tuple(members)]  # noqa: UP007
 
     def _ref(self, node: dict[str, Any], refs: tuple[str, ...]) -> Any:
@@ -119,18 +195,26 @@ class _Compiler:
         if name == "boolean":
             return bool
         if name == "string":
+            pattern = node.get("pattern")
+            if self.hoisted is not None and self.path and isinstance(pattern, str):
+                self.hoisted.append(Hoisted(self.path, pattern, self.sure))
+                pattern = None
             return _annotated(
                 str,
                 min_length=node.get("minLength"),
                 max_length=node.get("maxLength"),
-                pattern=node.get("pattern"),
+                pattern=pattern,
             )
         if name in ("integer", "number"):
             return self._numeric(name, node)
         if name == "array":
             if "items" in node and not isinstance(node["items"], dict | bool):
                 raise Unsupported("tuple-form items")
-            items = self.compile(node.get("items", True), refs)
+            outer, self.path = self.path, None  # a value per item: not a column to hoist
+            try:
+                items = self.compile(node.get("items", True), refs)
+            finally:
+                self.path = outer
             return _annotated(
                 list[items],  # type: ignore[valid-type]
                 min_length=node.get("minItems"),
@@ -181,7 +265,11 @@ class _Compiler:
                 return dict[str, Any]
             if extra is False:
                 return _annotated(dict[str, Any], max_length=0)
-            return dict[str, self.compile(extra, refs)]  # type: ignore[misc]
+            outer, self.path = self.path, None  # a value per key: not a column to hoist
+            try:
+                return dict[str, self.compile(extra, refs)]  # type: ignore[misc]
+            finally:
+                self.path = outer
         if not isinstance(extra, bool) and extra != {}:
             raise Unsupported("additionalProperties as a schema beside properties")
         if extra is False and set(required) - set(properties):
@@ -190,7 +278,13 @@ class _Compiler:
         for index, key in enumerate(dict.fromkeys([*properties, *required])):
             if not isinstance(key, str):
                 raise Unsupported("a non-string property name")
-            kind = self.compile(properties.get(key, True), refs)
+            outer, sure = self.path, self.sure
+            self.path = (*outer, f"f{index}") if outer is not None and sure else None
+            self.sure = sure and key in required
+            try:
+                kind = self.compile(properties.get(key, True), refs)
+            finally:
+                self.path, self.sure = outer, sure
             if key in required:
                 fields.append((f"f{index}", kind, msgspec.field(name=key)))
             else:
@@ -203,6 +297,7 @@ class _Compiler:
             fields,
             kw_only=True,
             forbid_unknown_fields=extra is False,
+            gc=False,  # decoded JSON has no cycles: spare the collector millions of objects
         )
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from registry_core.validation.adapters import _deref, _root
 from registry_core.validation.records import accepts_null
-from registry_core.validation.schema_view import SchemaView
+from registry_core.validation.view import SchemaView
 
 __all__ = ["GxArtifacts", "build_gx", "default_context_root", "unexpected_rows"]
 

@@ -12,7 +12,7 @@ import orjson
 
 from registry_core.validation.exact import RULE_NOT_JSON, ExactValidator, Issue
 from registry_core.validation.fast import compile_fast
-from registry_core.validation.schema_view import SchemaView
+from registry_core.validation.view import SchemaView
 
 __all__ = ["JsonView", "RecordValidator", "accepts_null", "json_view"]
 

@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from registry_core.validation import Engine, SchemaView
+from registry_core.validation.engine import _judge_lines
 from registry_core.validation.records import json_view
-from registry_core.validation.schema_view import DRAFT_2020_12
+from registry_core.validation.view import DRAFT_2020_12
 
 KEYS = ["a", "b", "c"]
 SETTINGS = settings(
@@ -174,6 +175,7 @@ def records(schema: dict[str, Any]) -> Any:
 @given(st.data(), schemas())
 def test_records_and_lines_agree_with_the_reference(data: Any, schema: dict[str, Any]) -> None:
     checker, ref = engine(schema), reference(schema)
+    lines, verdicts = [], []
     for _ in range(8):
         value = data.draw(records(schema))
         expected = ref.is_valid(value)
@@ -183,6 +185,15 @@ def test_records_and_lines_agree_with_the_reference(data: Any, schema: dict[str,
         assert (issues is None) == expected, (schema, value)
         if not expected:
             assert issues and all(i.rule and i.message for i in issues)
+        lines.append(line)
+        verdicts.append(expected)
+    # the batch path of a file chunk (patterns hoisted out of the typed decode) agrees too
+    count, failures = _judge_lines(checker.records, b"\n".join(lines))
+    assert count == len(lines)
+    assert sorted(f[0] for f in failures) == [i for i, ok in enumerate(verdicts) if not ok], (
+        schema,
+        lines,
+    )
 
 
 @st.composite

@@ -268,3 +268,44 @@ def test_jsonl_judged_in_parallel_gives_the_same_result(
             tmp_path / "serial" / name
         ).read_bytes()
     assert serial.errors_by_rule == parallel.errors_by_rule and serial.quarantined > 30
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False], ids=["copy_file_range", "read-write"])
+def test_jsonl_line_endings_blank_lines_and_both_copy_paths(
+    registry: Registry,
+    subject: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kernel_copy: bool,
+) -> None:
+    """Valid lines reach the output byte for byte (CRLF kept, a last line without a newline
+    gets one), whether the kernel copies the ranges or the engine reads and writes them, and
+    whether one process or several judge the chunks."""
+    from registry_core.validation import engine
+
+    if not kernel_copy:
+
+        def unsupported(*_: Any, **__: Any) -> int:
+            raise OSError(18, "Invalid cross-device link")
+
+        monkeypatch.setattr(engine.os, "copy_file_range", unsupported, raising=False)
+    body = [orjson.dumps(good(n)) + (b"\r" if n % 3 == 0 else b"") for n in range(400)]
+    body[7] = orjson.dumps({**good(7), "id": "x7"})  # breaks the hoisted top-level pattern
+    body[150] = b""
+    body[151] = b"{oops"
+    source = tmp_path / "crlf.jsonl"
+    source.write_bytes(b"\n".join(body))  # no newline after the last line
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 4 << 10)
+    expected_valid = b"".join(line + b"\n" for n, line in enumerate(body) if n not in (7, 150, 151))
+    for parallel in (False, True):
+        monkeypatch.setattr(engine, "PARALLEL_BYTES", 1 if parallel else 1 << 40)
+        out = tmp_path / f"out-{parallel}"
+        report = registry.validate_files(source, subject, out_dir=out)
+        assert (report.total, report.valid, report.quarantined) == (399, 397, 2)
+        assert (out / "valid.jsonl").read_bytes() == expected_valid
+        quarantined = [
+            orjson.loads(x) for x in (out / "quarantine.jsonl").read_bytes().splitlines()
+        ]
+        assert [q.get("id") for q in quarantined] == ["x7", None]
+        assert quarantined[0]["_errors"][0]["rule"] == "pattern"
+        assert quarantined[1]["_line"] == 152 and quarantined[1]["_raw"] == "{oops"
