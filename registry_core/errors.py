@@ -46,6 +46,7 @@ __all__ = [
     "AlreadyExists",
     "CommentRequired",
     "Conflict",
+    "DatasetNotFound",
     "DeliveryNotFound",
     "Forbidden",
     "IdMismatch",
@@ -167,6 +168,10 @@ class PolicyNotFound(NotFound):
 
 class DeliveryNotFound(NotFound):
     error_code = 40413
+
+
+class DatasetNotFound(NotFound):
+    error_code = 40414
 
 
 class Conflict(RegistryError):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from registry_core.service.base import DEFAULT_MAX_SCHEMA_BYTES, EVENT_TYPES, RegisterResult
+from registry_core.service.datasets import DatasetsMixin
 from registry_core.service.governance import ANONYMOUS
 from registry_core.service.reads import ReadsMixin
 from registry_core.service.settings import SettingsMixin
@@ -21,7 +22,7 @@ __all__ = [
 ]
 
 
-class Registry(ReadsMixin, SettingsMixin, ValidationMixin):
+class Registry(DatasetsMixin, ReadsMixin, SettingsMixin, ValidationMixin):
     """A schema registry over one database (``LLMSR_DATABASE_URL`` by default).
 
     Args:

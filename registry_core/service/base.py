@@ -72,6 +72,8 @@ EVENT_TYPES: dict[str, str] = {
     "user.key_rotated": "user.changed",
     "sink.added": "config.changed",
     "sink.deleted": "config.changed",
+    "dataset.registered": "dataset.changed",
+    "dataset.updated": "dataset.changed",
 }
 
 

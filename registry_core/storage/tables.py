@@ -25,9 +25,12 @@ __all__ = [
     "AuditEventRow",
     "Base",
     "ConfigRow",
+    "DatasetReportRow",
+    "DatasetRow",
     "DeliveryRow",
     "DriftReportRow",
     "EventSinkRow",
+    "LineageEdgeRow",
     "ModeRow",
     "OutboxEventRow",
     "PolicyRow",
@@ -306,3 +309,60 @@ class DriftReportRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     drift_detected: Mapped[bool] = mapped_column(Boolean)
     report: Mapped[str] = mapped_column(Text)  # JSON (DriftReport.to_dict)
+
+
+class DatasetRow(Base):
+    """A dataset the registry knows: where it lives, what kind it is and the schema it is
+    validated against (``version_pin``: a version number, or ``latest`` / ``latest-approved``)."""
+
+    __tablename__ = "datasets"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, Identity(start=1), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))  # training, evaluation, telemetry
+    subject: Mapped[str] = mapped_column(String(512), index=True)
+    version_pin: Mapped[str] = mapped_column(String(32))
+    location: Mapped[str] = mapped_column(Text)  # a path, a glob or an object-store URI
+    owner: Mapped[str | None] = mapped_column(String(255))
+    settings: Mapped[str] = mapped_column(Text, default="{}")  # JSON: thresholds, reference...
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LineageEdgeRow(Base):
+    """One edge seen by one run: ``source`` -> ``target``, nodes named ``kind:name`` (for
+    example ``schema:chat-value@3`` -> ``dataset:chat_sft`` -> ``asset:chat_sft/valid``)."""
+
+    __tablename__ = "lineage_edges"
+    __table_args__ = (
+        Index("ix_lineage_edges_source", "source"),
+        Index("ix_lineage_edges_target", "target"),
+        ({"sqlite_autoincrement": True}),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, Identity(start=1), primary_key=True)
+    source: Mapped[str] = mapped_column(String(1024))
+    target: Mapped[str] = mapped_column(String(1024))
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DatasetReportRow(Base):
+    """What a run found about a dataset: a validation (quarantine counts by reason), a
+    benchmark verdict (each check passed or blocked) or a failed run."""
+
+    __tablename__ = "dataset_reports"
+    __table_args__ = (
+        Index("ix_dataset_reports_dataset_kind_at", "dataset", "kind", "created_at"),
+        ({"sqlite_autoincrement": True}),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, Identity(start=1), primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))  # validation, benchmark, run_failure
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    partition: Mapped[str | None] = mapped_column(String(255))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    summary: Mapped[str] = mapped_column(Text)  # JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
