@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q registry_core dagster_defs dashboard
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -40,11 +41,13 @@ pytest: install
 
 ## bench: load the read and write paths with wrk on PostgreSQL and print a table
 bench: install
+	$(BIN)/python -m compileall -q registry_core
 	$(BIN)/python bench/run.py
 
 ## bench-data: validation and drift against pyarrow, jsonschema-rs and Evidently
 bench-data: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m compileall -q registry_core
 	$(BIN)/python bench/data.py
 
 clean:

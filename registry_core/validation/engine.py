@@ -151,7 +151,15 @@ class Engine:
             "csv": self._csv,
             "avro": self._avro,
         }[fmt]
-        handler(_Run(files, valid_path, quarantine_path, report, progress or (lambda _: None)))
+        # Everything alive now (the registry, imported modules) is frozen out of the cyclic
+        # collector for the run: its full collections, triggered by the millions of records
+        # made, would otherwise rescan all of it each time (and forked workers would copy the
+        # pages it touches).
+        gc.freeze()
+        try:
+            handler(_Run(files, valid_path, quarantine_path, report, progress or (lambda _: None)))
+        finally:
+            gc.unfreeze()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -164,9 +172,6 @@ class Engine:
         workers = _jsonl_workers(files)
         pool = None
         if workers > 1:
-            # The workers are forked: with the parent's objects frozen, the collector in a
-            # worker does not touch (and so copy) the pages it shares with the parent.
-            gc.freeze()
             pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(self.view,))
         try:
             with (
@@ -209,7 +214,6 @@ class Engine:
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
-                gc.unfreeze()
 
     def _jsonl_verdicts(
         self, path: Path, source: int, pool: ProcessPoolExecutor | None, workers: int
@@ -330,12 +334,7 @@ class Engine:
             report.add_failure(offset + position, issues)
         bad = [p for p, _ in failures]
         report.valid += table.num_rows - len(bad)
-        writers.write(
-            table.filter(_mask(table.num_rows, bad)),
-            table.take(pa.array(bad, pa.int64())).append_column(
-                ERRORS, pa.array([_errors_json(i) for _, i in failures], pa.string())
-            ),
-        )
+        writers.write(table, bad, [_errors_json(i) for _, i in failures])
 
     def _check_csv(self, text: pa.Table) -> list[tuple[int, list[Issue]]]:
         """The failures of a batch of CSV rows, read as text and typed as the schema's
@@ -408,15 +407,21 @@ class _TableWriters:
         )
         self._pending: deque[Future[None]] = deque()
 
-    def write(self, valid: pa.Table, quarantined: pa.Table) -> None:
+    def write(self, table: pa.Table, bad: list[int], errors: list[str]) -> None:
+        """Split ``table`` into its valid rows and its rows ``bad`` (with their ``errors``) and
+        write both; in the background, the split's copying runs in the writer thread too."""
         if self._thread is None:
-            self._write(valid, quarantined)
+            self._write(table, bad, errors)
             return
         while len(self._pending) >= 2:
             self._pending.popleft().result()  # re-raises a failed write here
-        self._pending.append(self._thread.submit(self._write, valid, quarantined))
+        self._pending.append(self._thread.submit(self._write, table, bad, errors))
 
-    def _write(self, valid: pa.Table, quarantined: pa.Table) -> None:
+    def _write(self, source: pa.Table, bad: list[int], errors: list[str]) -> None:
+        valid = source.filter(_mask(source.num_rows, bad)) if bad else source
+        quarantined = source.take(pa.array(bad, pa.int64())).append_column(
+            ERRORS, pa.array(errors, pa.string())
+        )
         for index, table in enumerate((valid, quarantined)):
             if self.writers[index] is None:
                 self.schemas[index] = table.schema

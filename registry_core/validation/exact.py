@@ -3,6 +3,7 @@ record with its JSON pointer, reason code and message."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,11 @@ _RS_RULES = {"Constant": "const", "OneOfNotValid": "one_of", "OneOfMultipleValid
 
 def rule_of(kind: Any) -> str:
     """``ValidationErrorKind.AdditionalProperties`` -> ``additional_properties`` (the keyword)."""
-    name = type(kind).__name__
+    return _rule_of_name(type(kind).__name__)
+
+
+@functools.lru_cache(maxsize=256)
+def _rule_of_name(name: str) -> str:
     return _snake(_RS_RULES.get(name, name))
 
 

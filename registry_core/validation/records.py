@@ -88,6 +88,7 @@ class JsonView:
         self.root = root
         self._nodes: dict[tuple[int, str], Any] = {}  # (id(node), JSON kind) -> chosen node
         self._nullable: dict[int, bool] = {}
+        self._plans: dict[int, dict[str, tuple[Any, bool]]] = {}
 
     def _node(self, node: Any, value: Any) -> Any:
         kind = "o" if isinstance(value, dict) else "a" if isinstance(value, list | tuple) else "v"
@@ -105,31 +106,60 @@ class JsonView:
             self._nullable[id(node)] = found
         return found
 
+    def _plan(self, node: Any) -> dict[str, tuple[Any, bool]]:
+        """Per object node, each key's ``(schema, keeps a null)``, filled as keys turn up."""
+        plan = self._plans.get(id(node))
+        if plan is None:
+            plan = self._plans[id(node)] = {}
+        return plan
+
+    def _key(self, node: Any, key: str) -> tuple[Any, bool]:
+        if isinstance(node, dict):
+            props = node.get("properties", {})
+            extra = node.get("additionalProperties", True)
+            required = node.get("required", [])
+        else:
+            props, extra, required = {}, True, []
+        if key in props:
+            sub = props[key]
+        elif isinstance(required, list) and key in required:
+            sub = True  # a required key without a schema takes any value
+        else:  # an extra key's null cell is no key at all, unless its schema allows null
+            sub = extra if isinstance(extra, dict) else False
+        return sub, self._accepts_null(sub)
+
     def convert(self, value: Any, node: Any) -> Any:
         node = self._node(node, value)
         if isinstance(value, dict):
-            if isinstance(node, dict):
-                props = node.get("properties", {})
-                extra = node.get("additionalProperties", True)
-                required = node.get("required", [])
-            else:
-                props, extra, required = {}, True, []
+            plan = self._plan(node)
             out = {}
             for key, item in value.items():
-                if key in props:
-                    sub = props[key]
-                elif isinstance(required, list) and key in required:
-                    sub = True  # a required key without a schema takes any value
-                else:  # an extra key's null cell is no key at all, unless its schema allows null
-                    sub = extra if isinstance(extra, dict) else False
-                if _is_null(item) and not self._accepts_null(sub):
+                kind = type(item)
+                # plain scalars stand for themselves whatever the schema says: no lookup
+                if kind is str or kind is int or kind is bool or (kind is float and item == item):
+                    out[key] = item
                     continue
-                out[key] = self.convert(item, sub)
+                entry = plan.get(key)
+                if entry is None:
+                    entry = plan[key] = self._key(node, key)
+                if _is_null(item):
+                    if entry[1]:
+                        out[key] = None
+                    continue
+                out[key] = self.convert(item, entry[0])
             return out
         if isinstance(value, list | tuple):
             items = node.get("items", True) if isinstance(node, dict) else True
             sub = items if isinstance(items, dict | bool) else True
-            return [self.convert(item, sub) for item in value]
+            return [
+                item
+                if (kind := type(item)) is str
+                or kind is int
+                or kind is bool
+                or (kind is float and item == item)
+                else self.convert(item, sub)
+                for item in value
+            ]
         if value is None or isinstance(value, str | bool | int):
             return value
         if isinstance(value, float):
