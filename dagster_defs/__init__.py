@@ -1,1 +1,5 @@
-"""Dagster definitions for LLM Schema Registry (assets arrive with the orchestration work)."""
+"""Dagster definitions for LLM Schema Registry: ``dagster_defs.defs`` (see ``definitions``)."""
+
+from dagster_defs.definitions import defs
+
+__all__ = ["defs"]

@@ -110,11 +110,59 @@ def _rag_chunk(version: int) -> dict[str, Any]:
     return {"type": "record", "name": "RagChunk", "namespace": "ai.llmsr.rag", "fields": fields}
 
 
+def _chat_finetune(version: int) -> dict[str, Any]:
+    """An OpenAI-style chat fine-tuning record: messages with roles, an optional weight."""
+    message: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["role", "content"],
+        "properties": {
+            "role": {"enum": ["system", "user", "assistant", "tool"]},
+            "content": {"type": "string", "minLength": 1, "maxLength": 32768},
+            "weight": {"enum": [0, 1]},
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ChatFineTuningRecord",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["messages"],
+        "properties": {"messages": {"type": "array", "minItems": 2, "items": message}},
+    }
+
+
+def _eval_item(version: int) -> dict[str, Any]:
+    """A multiple-choice evaluation item (MMLU style): the answer is an index into choices."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "EvaluationItem",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "question", "choices", "answer", "split"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^[a-z0-9_-]+$"},
+            "question": {"type": "string", "minLength": 1},
+            "choices": {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 8,
+                "items": {"type": "string", "minLength": 1},
+            },
+            "answer": {"type": "integer", "minimum": 0},
+            "split": {"enum": ["dev", "test"]},
+            "topic": {"type": "string"},
+        },
+    }
+
+
 DEMO_SUBJECTS: dict[str, tuple[SchemaType, Callable[[int], dict[str, Any]], int]] = {
     "llm.chat-completion-request-value": (SchemaType.JSON, _chat_request, 3),
     "llm.inference-event-value": (SchemaType.AVRO, _inference_event, 3),
     "llm.preference-pair-value": (SchemaType.JSON, _preference_pair, 2),
     "llm.rag-chunk-value": (SchemaType.AVRO, _rag_chunk, 2),
+    "llm.chat-finetune-value": (SchemaType.JSON, _chat_finetune, 1),
+    "llm.eval-item-value": (SchemaType.JSON, _eval_item, 1),
 }
 
 

@@ -695,6 +695,11 @@ class GovernanceMixin(WritesMixin):
             raise InvalidInput(f"Event data of {type_} is not JSON: {exc}") from None
         return self.db.run(lambda conn: governance.append_event(conn, type_, subject, data))
 
+    def last_event_seq(self) -> int:
+        """The sequence number of the newest outbox event (0 when there is none): where a
+        consumer that wants only future events starts."""
+        return self.db.read(governance.max_event_seq)
+
     def events(
         self, *, after: int = 0, type_: str | None = None, limit: int = 500
     ) -> list[dict[str, Any]]:
