@@ -57,6 +57,12 @@ ROUTE_ROLES: dict[tuple[str, str], Role] = {
     ("DELETE", "/subjects/{subject}/versions/{version}"): A,
     ("PUT", "/subjects/{subject}/versions/{version}/lifecycle"): W,  # owners, then the table
     ("POST", "/subjects/{subject}/versions/{version}/validate"): R,  # a read: nothing stored
+    ("GET", "/datasets"): R,
+    ("GET", "/datasets/{name}"): R,
+    ("PUT", "/datasets/{name}"): W,
+    ("GET", "/datasets/{name}/reports"): R,
+    ("GET", "/datasets/{name}/drift"): R,
+    ("GET", "/lineage"): R,
     ("POST", "/compatibility/subjects/{subject}/versions"): R,
     ("POST", "/compatibility/subjects/{subject}/versions/{version}"): R,
     # config, mode, metadata

@@ -439,6 +439,8 @@ for _command in (
     data.validate,
     data.drift,
     data.expectations,
+    data.datasets,
+    data.lineage,
 ):
     cli.add_command(_command)
 

@@ -10,7 +10,7 @@ import click
 
 from registry_core.cli.common import CheckFailed, _emit, _registry, json_option
 
-__all__ = ["drift", "expectations", "validate"]
+__all__ = ["datasets", "drift", "expectations", "lineage", "validate"]
 
 
 @click.command()
@@ -259,3 +259,61 @@ def expectations(
             f"definition and checkpoint {names['checkpoint']} in {names['context_root']}"
         ),
     )
+
+
+@click.command()
+@click.option("--subject", help="Only the datasets validated against this subject.")
+@click.option(
+    "--kind", type=click.Choice(["training", "evaluation", "telemetry"]), help="Only this kind."
+)
+@click.option("--reports", "with_reports", is_flag=True, help="Also each dataset's last report.")
+@json_option
+@click.pass_context
+def datasets(
+    ctx: click.Context, subject: str | None, kind: str | None, with_reports: bool, as_json: bool
+) -> None:
+    """List the datasets the registry knows (registered by Dagster runs or the REST API)."""
+    registry = _registry(ctx)
+    found = [d.to_dict() for d in registry.datasets(subject=subject, kind=kind)]
+    if with_reports:
+        for item in found:
+            last = registry.dataset_reports(dataset=item["name"], limit=1)
+            item["lastReport"] = last[0] if last else None
+
+    def human() -> str:
+        if not found:
+            return "no datasets"
+        lines = []
+        for item in found:
+            line = (
+                f"{item['name']:<24} {item['kind']:<10} {item['subject']} "
+                f"({item['versionPin']})  {item['location']}"
+            )
+            report = item.get("lastReport")
+            if report:
+                verdict = "passed" if report["passed"] else "FAILED"
+                line += f"  last {report['kind']}: {verdict} {report['createdAt']:%Y-%m-%d %H:%M}"
+            lines.append(line)
+        return "\n".join(lines)
+
+    _emit(ctx, found, human)
+
+
+@click.command()
+@click.argument("node")
+@click.option("--depth", type=click.IntRange(1, 6), default=2, show_default=True)
+@json_option
+@click.pass_context
+def lineage(ctx: click.Context, node: str, depth: int, as_json: bool) -> None:
+    """The lineage around NODE (schema:SUBJECT@VERSION, dataset:NAME, asset:KEY, report:...):
+    what feeds it and what it feeds, DEPTH edges out, with the runs that recorded each edge."""
+    graph = _registry(ctx).lineage(node, depth=depth).to_dict()
+
+    def human() -> str:
+        if not graph["edges"]:
+            return f"{node}: no lineage recorded"
+        return "\n".join(
+            f"{e['source']} -> {e['target']}  ({len(e['runs'])} run(s))" for e in graph["edges"]
+        )
+
+    _emit(ctx, graph, human)
