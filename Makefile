@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8081
+DAGSTER_PORT ?= 3000
+DAGSTER_HOME ?= $(CURDIR)/.llmsr/dagster-home
 
 .PHONY: install run test lint typecheck layers pytest bench bench-data clean
 
@@ -18,9 +20,18 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## run: migrate the embedded SQLite database, seed the demo subjects, serve the API on :8081
+## and the Dagster UI (the demo dataset catalog) on :3000; Ctrl-C stops both
 run: install
 	$(BIN)/llmsr db upgrade
 	$(BIN)/llmsr demo seed
+	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	@DAGSTER_HOME=$(DAGSTER_HOME) setsid $(BIN)/dagster dev -w workspace.yaml -h $(HOST) \
+		-p $(DAGSTER_PORT) > .llmsr/dagster.log 2>&1 & \
+	dagster=$$!; \
+	trap 'pkill -TERM -g '$$dagster'; sleep 2; pkill -KILL -g '$$dagster'' EXIT; \
+	trap 'exit 130' INT TERM HUP; \
+	echo "Dagster UI on http://$(HOST):$(DAGSTER_PORT) (log: .llmsr/dagster.log)"; \
 	$(BIN)/llmsr serve --host $(HOST) --port $(PORT)
 
 ## test: lint, type-check, check the layer contract, run the whole suite (SQLite and PostgreSQL)
