@@ -13,6 +13,7 @@ datasets:
     max_invalid_fraction: 0.05              # the blocking quarantine check's threshold
     drift: {wasserstein: 0.1, p_value: 0.05}  # any DriftConfig field
     schedule: "0 3 * * *"                   # revalidation (training, evaluation)
+    great_expectations: true                # also run the generated GX checkpoint (WARN)
   - name: inference_telemetry
     kind: telemetry
     path: data/telemetry/{partition}.parquet  # one file per daily partition
@@ -67,6 +68,7 @@ _KEYS = {
     "contamination_against",
     "owner",
     "description",
+    "great_expectations",
 }
 
 
@@ -91,6 +93,7 @@ class DatasetSpec:
     contamination_against: tuple[str, ...] = ()
     owner: str | None = None
     description: str | None = None
+    great_expectations: bool = False  # also run the Great Expectations checkpoint (WARN)
 
     @property
     def partitioned(self) -> bool:
@@ -243,6 +246,11 @@ def _spec(entry: dict[str, Any], where: str, base: Path, problems: list[str]) ->
     if not isinstance(against, list) or not all(isinstance(a, str) for a in against):
         problems.append(f"{where}.contamination_against: a list of dataset names")
         against = []
+    gx = entry.get("great_expectations", False)
+    if not isinstance(gx, bool):
+        problems.append(f"{where}.great_expectations: true or false, got {gx!r}")
+    elif gx and kind is DatasetKind.EVALUATION:
+        problems.append(f"{where}.great_expectations: for training and telemetry datasets")
     content_hash = entry.get("content_hash")
     if content_hash is not None and not re.fullmatch(r"sha256:[0-9a-f]{64}", str(content_hash)):
         problems.append(f"{where}.content_hash: 'sha256:' and 64 hex digits")
@@ -270,6 +278,7 @@ def _spec(entry: dict[str, Any], where: str, base: Path, problems: list[str]) ->
         contamination_against=tuple(against),
         owner=entry.get("owner"),
         description=entry.get("description"),
+        great_expectations=bool(gx),
     )
 
 

@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 from dagster_defs import benchmarks as bench
 from dagster_defs.assets import input_files, quarantine_key, read_records, valid_key
 from dagster_defs.catalog import Catalog, DatasetSpec
-from dagster_defs.resources import RegistryResource, StorageResource
+from dagster_defs.resources import GreatExpectationsResource, RegistryResource, StorageResource
 
-__all__ = ["BENCHMARK_CHECKS", "benchmark_checks", "quarantine_check"]
+__all__ = ["BENCHMARK_CHECKS", "benchmark_checks", "great_expectations_check", "quarantine_check"]
 
 
 def quarantine_check(spec: DatasetSpec, partitions: dg.PartitionsDefinition | None) -> Any:
@@ -62,6 +62,55 @@ def quarantine_check(spec: DatasetSpec, partitions: dg.PartitionsDefinition | No
                 "quarantined": bad,
                 "quarantined_fraction": dg.MetadataValue.float(round(fraction, 6)),
                 "threshold": dg.MetadataValue.float(spec.max_invalid_fraction),
+            },
+        )
+
+    return check
+
+
+def great_expectations_check(spec: DatasetSpec, partitions: dg.PartitionsDefinition | None) -> Any:
+    """Runs the Great Expectations checkpoint generated from the pinned version (suite,
+    validation definition and checkpoint saved in the project's great_expectations/ folder) on
+    the valid records: a second opinion, in the tool a team may already read (WARN)."""
+
+    @dg.asset_check(
+        asset=valid_key(spec),
+        name="great_expectations_checkpoint",
+        blocking=False,
+        partitions_def=partitions,
+        description="The Great Expectations checkpoint of the pinned version passes.",
+    )
+    def check(
+        context: dg.AssetCheckExecutionContext,
+        registry: RegistryResource,
+        storage: StorageResource,
+        great_expectations: GreatExpectationsResource,
+    ) -> dg.AssetCheckResult:
+        import polars as pl
+
+        partition = _partition(context) if partitions is not None else None
+        reg = registry.get()
+        found = reg.resolve_pin(spec.subject, spec.version)
+        artifacts = reg.to_great_expectations(
+            spec.subject, found.version, context_root=great_expectations.root()
+        )
+        frame = pl.read_parquet(storage.path_for(valid_key(spec), partition)).to_pandas()
+        result = artifacts.run(frame)
+        failed = []
+        for run in result.run_results.values():
+            for outcome in run.results:
+                if not outcome.success:
+                    config = outcome.expectation_config
+                    failed.append(
+                        {"expectation": config.type, "column": config.kwargs.get("column")}
+                    )
+        return dg.AssetCheckResult(
+            passed=bool(result.success),
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "checkpoint": artifacts.checkpoint.name,
+                "rows": len(frame),
+                "failed_expectations": dg.MetadataValue.json(failed),
             },
         )
 

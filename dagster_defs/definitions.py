@@ -17,7 +17,7 @@ import dagster as dg
 
 from dagster_defs.assets import benchmark_assets, drift_asset, split_assets
 from dagster_defs.catalog import Catalog, load_catalog
-from dagster_defs.checks import benchmark_checks, quarantine_check
+from dagster_defs.checks import benchmark_checks, great_expectations_check, quarantine_check
 from dagster_defs.demo import CATALOG as DEMO_CATALOG
 from dagster_defs.demo import ensure_demo_data
 from dagster_defs.jobs import dataset_job
@@ -57,6 +57,8 @@ def build_definitions(catalog_path: str | os.PathLike[str] = DEMO_CATALOG) -> dg
         else:
             assets.append(split_assets(spec, partitions))
             checks.append(quarantine_check(spec, partitions))
+            if spec.great_expectations:
+                checks.append(great_expectations_check(spec, partitions))
             if spec.reference:
                 assets.append(drift_asset(spec, partitions))
         jobs[spec.name] = dataset_job(spec)

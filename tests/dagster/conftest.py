@@ -31,9 +31,10 @@ def write_catalog(tmp_path: Path, edit: Callable[[dict], None] | None = None) ->
 
 
 @pytest.fixture
-def seeded(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Registry]:
+def seeded(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Registry]:
     """The demo registry on a fresh database, which the Dagster resources will use."""
     monkeypatch.setenv("LLMSR_DATABASE_URL", db_url)
+    monkeypatch.setenv("LLMSR_GX_ROOT", str(tmp_path / "great_expectations"))
     monkeypatch.delenv("LLMSR_DAGSTER_STORAGE", raising=False)
     registry = Registry(db_url)
     seed_demo(registry)

@@ -43,6 +43,7 @@ def test_everything_materializes_and_reports_to_the_registry(
     checks = _checks(result)
     assert checks["chat_sft/valid_records:quarantine_within_threshold"]
     assert checks["inference_telemetry/drift_report:schema_drift"]
+    assert checks["inference_telemetry/valid_records:great_expectations_checkpoint"]
     assert not checks["inference_telemetry/drift_report:distribution_drift"]  # the demo drifts
     assert all(v for k, v in checks.items() if k.startswith("mmlu_mini/items:"))
     assert len([k for k in checks if k.startswith("mmlu_mini/items:")]) == 8
@@ -56,6 +57,9 @@ def test_everything_materializes_and_reports_to_the_registry(
     telemetry = pl.read_parquet(storage / f"inference_telemetry/quarantined_records/{DAY}.parquet")
     assert set(telemetry["provider"]) == {"ACME"}
     assert not (storage / ".staging").exists() or not any((storage / ".staging").iterdir())
+    gx_root = tmp_path / "great_expectations"
+    assert (gx_root / "expectations/llm/inference-event-value/v3.json").exists()
+    assert (gx_root / "checkpoints/llm.inference-event-value.v3.json").exists()
 
     # materialization metadata: counts by reason, samples, schema id and version, input hash
     events = {

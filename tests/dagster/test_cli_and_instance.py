@@ -50,7 +50,7 @@ def test_workspace_validates_and_the_cli_materializes_everything(tmp_path: Path)
         text=True,
         timeout=120,
     )
-    assert validate.returncode == 0, validate.stderr[-2000:]
+    assert validate.returncode == 0, (validate.stdout + validate.stderr)[-3000:]
     assert "All code locations passed validation" in validate.stdout + validate.stderr
     run = subprocess.run(
         [
