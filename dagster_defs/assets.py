@@ -22,6 +22,7 @@ import orjson
 import polars as pl
 
 from dagster_defs.catalog import DatasetSpec
+from dagster_defs.openlineage import OpenLineageResource
 from dagster_defs.resources import RegistryResource, StorageResource
 from registry_core.errors import InvalidInput
 from registry_core.lineage import asset_node, dataset_node, report_node, schema_node
@@ -157,7 +158,10 @@ def split_assets(spec: DatasetSpec, partitions: dg.PartitionsDefinition | None) 
         description=spec.description or f"Validate {spec.name} against {spec.subject}.",
     )
     def validate(
-        context: dg.AssetExecutionContext, registry: RegistryResource, storage: StorageResource
+        context: dg.AssetExecutionContext,
+        registry: RegistryResource,
+        storage: StorageResource,
+        openlineage: OpenLineageResource,
     ) -> Iterator[dg.Output[Path]]:
         reg = registry.get()
         partition = context.partition_key if partitions is not None else None
@@ -201,6 +205,20 @@ def split_assets(spec: DatasetSpec, partitions: dg.PartitionsDefinition | None) 
                 (dataset, asset_node(quarantine_key(spec).to_user_string())),
             ],
             run_id=context.run_id,
+        )
+        passed = report.invalid_fraction <= spec.max_invalid_fraction
+        openlineage.emit_validation(
+            run_id=context.run_id,
+            job=f"{spec.name}__validate",
+            dataset=spec.name if partition is None else f"{spec.name}/{partition}",
+            location=spec.path,
+            fields=reg.fields(spec.subject, found.version),
+            assertions=[
+                (f"valid against {spec.subject} v{found.version}", report.quarantined == 0, None),
+                (f"quarantined share <= {spec.max_invalid_fraction}", passed, None),
+                *((f"rule {rule}", False, None) for rule in sorted(report.errors_by_rule)),
+            ],
+            outputs=[valid_key(spec).to_user_string(), quarantine_key(spec).to_user_string()],
         )
         common: dict[str, Any] = {
             "subject": spec.subject,

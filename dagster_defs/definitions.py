@@ -21,6 +21,7 @@ from dagster_defs.checks import benchmark_checks, great_expectations_check, quar
 from dagster_defs.demo import CATALOG as DEMO_CATALOG
 from dagster_defs.demo import ensure_demo_data
 from dagster_defs.jobs import dataset_job
+from dagster_defs.openlineage import OpenLineageResource
 from dagster_defs.resources import (
     GreatExpectationsResource,
     ParquetIOManager,
@@ -77,6 +78,7 @@ def build_definitions(catalog_path: str | os.PathLike[str] = DEMO_CATALOG) -> dg
             "storage": storage,
             "parquet_io": ParquetIOManager(storage=storage),
             "great_expectations": GreatExpectationsResource(),
+            "openlineage": OpenLineageResource(),
         },
         executor=dg.in_process_executor,
     )

@@ -23,8 +23,13 @@ def _checks(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
 
 
 def test_everything_materializes_and_reports_to_the_registry(
-    demo_defs: dg.Definitions, seeded: Registry, instance: dg.DagsterInstance, tmp_path: Path
+    demo_defs: dg.Definitions,
+    seeded: Registry,
+    instance: dg.DagsterInstance,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("LLMSR_OPENLINEAGE_DIR", str(tmp_path / "openlineage"))
     job = demo_defs.resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(partition_key=DAY, instance=instance)
     assert result.success
@@ -91,6 +96,31 @@ def test_everything_materializes_and_reports_to_the_registry(
     assert all(result.run_id in edge["runs"] for edge in graph.edges)
     types = [e["type"] for e in seeded.events(limit=1000)]
     assert "validation.completed" in types and "drift.detected" in types
+
+    # OpenLineage: one COMPLETE event per validation, with schema and assertion facets
+    lines = (tmp_path / "openlineage" / "openlineage.jsonl").read_text().splitlines()
+    events = {e["job"]["name"]: e for e in map(orjson.loads, lines)}
+    assert set(events) == {
+        "chat_sft__validate",
+        "preference_pairs__validate",
+        "inference_telemetry__validate",
+    }
+    telemetry_event = events["inference_telemetry__validate"]
+    assert telemetry_event["eventType"] == "COMPLETE"
+    assert telemetry_event["run"]["runId"] == result.run_id
+    [source] = telemetry_event["inputs"]
+    assert source["name"] == f"inference_telemetry/{DAY}"
+    assert source["facets"]["dataSource"]["uri"].endswith("telemetry/{partition}.parquet")
+    fields = {f["name"] for f in source["facets"]["schema"]["fields"]}
+    assert {"event_id", "provider", "latency_ms"} <= fields
+    assertions = source["inputFacets"]["dataQualityAssertions"]["assertions"]
+    assert {"assertion": "rule enum", "success": False} in [
+        {k: a[k] for k in ("assertion", "success")} for a in assertions
+    ]
+    assert [o["name"] for o in telemetry_event["outputs"]] == [
+        "inference_telemetry/valid_records",
+        "inference_telemetry/quarantined_records",
+    ]
 
 
 def test_a_failing_quarantine_gate_blocks_downstream_and_tells_the_registry(
