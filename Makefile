@@ -8,7 +8,7 @@ PORT   ?= 8081
 DAGSTER_PORT ?= 3000
 DAGSTER_HOME ?= $(CURDIR)/.llmsr/dagster-home
 
-.PHONY: install run test lint typecheck layers pytest bench bench-data clean
+.PHONY: install run test lint typecheck layers pytest bench bench-data bench-orchestration clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ bench-data: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m compileall -q registry_core
 	$(BIN)/python bench/data.py
+
+## bench-orchestration: a 1M-event dataset as a Dagster asset against llmsr validate
+bench-orchestration: install
+	$(BIN)/python -m compileall -q registry_core dagster_defs
+	$(BIN)/python bench/orchestration.py
 
 clean:
 	rm -rf $(VENV) .llmsr .pytest_cache .mypy_cache .ruff_cache
