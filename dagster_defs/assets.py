@@ -11,8 +11,10 @@ Every run registers the dataset in the registry, stores what it found (validatio
 drift reports, benchmark verdicts) and records lineage: schema version -> dataset -> outputs.
 """
 
+import contextlib
 import hashlib
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ import polars as pl
 
 from dagster_defs.catalog import DatasetSpec
 from dagster_defs.openlineage import OpenLineageResource
+from dagster_defs.remote import fetch, is_uri
 from dagster_defs.resources import RegistryResource, StorageResource
 from registry_core.errors import InvalidInput
 from registry_core.lineage import asset_node, dataset_node, report_node, schema_node
@@ -49,15 +52,23 @@ def quarantine_key(spec: DatasetSpec) -> dg.AssetKey:
     return dg.AssetKey([spec.name, "quarantined_records"])
 
 
-def input_files(spec: DatasetSpec, partition: str | None = None) -> list[Path]:
-    """The dataset's files (for telemetry: the one file of the day)."""
+@contextlib.contextmanager
+def input_files(spec: DatasetSpec, partition: str | None = None) -> Iterator[list[Path]]:
+    """The dataset's files (for telemetry: the one file of the day) as local paths; objects of
+    an object-store location are copied into a temporary folder for the run, removed after."""
     location = spec.path.replace("{partition}", partition) if partition else spec.path
-    if "://" in location:
-        raise dg.Failure(f"{spec.name}: object-store locations are not supported yet: {location}")
-    try:
-        return expand_inputs(location)
-    except InvalidInput as exc:  # no such file, nothing matches
-        raise dg.Failure(description=f"{spec.name}: {exc}") from None
+    if not is_uri(location):
+        try:
+            yield expand_inputs(location)
+        except InvalidInput as exc:  # no such file, nothing matches
+            raise dg.Failure(description=f"{spec.name}: {exc}") from None
+        return
+    with tempfile.TemporaryDirectory(prefix=f"llmsr-{spec.name}-") as folder:
+        try:
+            files = fetch(location, Path(folder))
+        except (OSError, ValueError) as exc:  # Arrow: ArrowInvalid is a ValueError
+            raise dg.Failure(description=f"{spec.name}: cannot read {location}: {exc}") from None
+        yield files
 
 
 def _hash_files(files: list[Path]) -> str:
@@ -165,83 +176,97 @@ def split_assets(spec: DatasetSpec, partitions: dg.PartitionsDefinition | None) 
     ) -> Iterator[dg.Output[Path]]:
         reg = registry.get()
         partition = context.partition_key if partitions is not None else None
-        files = input_files(spec, partition)
-        found = _prepare(reg, spec, registry.actor)
-        staging = storage.base() / ".staging" / context.run_id / spec.name
-        context.log.info(
-            f"validating {len(files)} file(s) of {spec.name} against "
-            f"{spec.subject} v{found.version}"
-        )
-        report = reg.validate_files(files, spec.subject, found.version, out_dir=staging)
-        valid = _as_parquet(Path(str(report.valid_path)))
-        quarantined = _as_parquet(Path(str(report.quarantine_path)))
-        input_hash = _hash_files(files)
-        summary = {
-            "total": report.total,
-            "valid": report.valid,
-            "quarantined": report.quarantined,
-            "quarantined_fraction": round(report.invalid_fraction, 6),
-            "errors_by_rule": dict(report.errors_by_rule),
-            "subject": spec.subject,
-            "version": found.version,
-            "schema_id": found.schema_id,
-            "input_hash": input_hash,
-            "threshold": spec.max_invalid_fraction,
-            "samples": report.samples[:20],
-        }
-        reg.record_dataset_report(
-            spec.name,
-            "validation",
-            passed=report.invalid_fraction <= spec.max_invalid_fraction,
-            summary=summary,
-            run_id=context.run_id,
-            partition=partition,
-        )
-        dataset = dataset_node(spec.name)
-        reg.record_lineage(
-            [
-                (schema_node(spec.subject, found.version), dataset),
-                (dataset, asset_node(valid_key(spec).to_user_string())),
-                (dataset, asset_node(quarantine_key(spec).to_user_string())),
-            ],
-            run_id=context.run_id,
-        )
-        passed = report.invalid_fraction <= spec.max_invalid_fraction
-        openlineage.emit_validation(
-            run_id=context.run_id,
-            job=f"{spec.name}__validate",
-            dataset=spec.name if partition is None else f"{spec.name}/{partition}",
-            location=spec.path,
-            fields=reg.fields(spec.subject, found.version),
-            assertions=[
-                (f"valid against {spec.subject} v{found.version}", report.quarantined == 0, None),
-                (f"quarantined share <= {spec.max_invalid_fraction}", passed, None),
-                *((f"rule {rule}", False, None) for rule in sorted(report.errors_by_rule)),
-            ],
-            outputs=[valid_key(spec).to_user_string(), quarantine_key(spec).to_user_string()],
-        )
-        common: dict[str, Any] = {
-            "subject": spec.subject,
-            "schema_version": found.version,
-            "schema_id": found.schema_id,
-            "input_hash": input_hash,
-            "total": report.total,
-            "quarantined": report.quarantined,
-            "quarantined_fraction": dg.MetadataValue.float(float(report.invalid_fraction)),
-        }
-        yield dg.Output(valid, output_name="valid", metadata={**common, "valid": report.valid})
-        yield dg.Output(
-            quarantined,
-            output_name="quarantined",
-            metadata={
-                **common,
-                "errors_by_rule": dg.MetadataValue.json(dict(report.errors_by_rule)),
-                "sample_failures": _failures_table(report),
-            },
-        )
-        shutil.rmtree(staging.parent, ignore_errors=True)  # the IO manager moved both files
+        with input_files(spec, partition) as files:
+            yield from _split_dataset(
+                context, spec, reg, registry.actor, storage, openlineage, partition, files
+            )
 
     return validate
+
+
+def _split_dataset(
+    context: dg.AssetExecutionContext,
+    spec: DatasetSpec,
+    reg: Registry,
+    actor: str,
+    storage: StorageResource,
+    openlineage: OpenLineageResource,
+    partition: str | None,
+    files: list[Path],
+) -> Iterator[dg.Output[Path]]:
+    found = _prepare(reg, spec, actor)
+    staging = storage.base() / ".staging" / context.run_id / spec.name
+    context.log.info(
+        f"validating {len(files)} file(s) of {spec.name} against {spec.subject} v{found.version}"
+    )
+    report = reg.validate_files(files, spec.subject, found.version, out_dir=staging)
+    valid = _as_parquet(Path(str(report.valid_path)))
+    quarantined = _as_parquet(Path(str(report.quarantine_path)))
+    input_hash = _hash_files(files)
+    summary = {
+        "total": report.total,
+        "valid": report.valid,
+        "quarantined": report.quarantined,
+        "quarantined_fraction": round(report.invalid_fraction, 6),
+        "errors_by_rule": dict(report.errors_by_rule),
+        "subject": spec.subject,
+        "version": found.version,
+        "schema_id": found.schema_id,
+        "input_hash": input_hash,
+        "threshold": spec.max_invalid_fraction,
+        "samples": report.samples[:20],
+    }
+    reg.record_dataset_report(
+        spec.name,
+        "validation",
+        passed=report.invalid_fraction <= spec.max_invalid_fraction,
+        summary=summary,
+        run_id=context.run_id,
+        partition=partition,
+    )
+    dataset = dataset_node(spec.name)
+    reg.record_lineage(
+        [
+            (schema_node(spec.subject, found.version), dataset),
+            (dataset, asset_node(valid_key(spec).to_user_string())),
+            (dataset, asset_node(quarantine_key(spec).to_user_string())),
+        ],
+        run_id=context.run_id,
+    )
+    passed = report.invalid_fraction <= spec.max_invalid_fraction
+    openlineage.emit_validation(
+        run_id=context.run_id,
+        job=f"{spec.name}__validate",
+        dataset=spec.name if partition is None else f"{spec.name}/{partition}",
+        location=spec.path,
+        fields=reg.fields(spec.subject, found.version),
+        assertions=[
+            (f"valid against {spec.subject} v{found.version}", report.quarantined == 0, None),
+            (f"quarantined share <= {spec.max_invalid_fraction}", passed, None),
+            *((f"rule {rule}", False, None) for rule in sorted(report.errors_by_rule)),
+        ],
+        outputs=[valid_key(spec).to_user_string(), quarantine_key(spec).to_user_string()],
+    )
+    common: dict[str, Any] = {
+        "subject": spec.subject,
+        "schema_version": found.version,
+        "schema_id": found.schema_id,
+        "input_hash": input_hash,
+        "total": report.total,
+        "quarantined": report.quarantined,
+        "quarantined_fraction": dg.MetadataValue.float(float(report.invalid_fraction)),
+    }
+    yield dg.Output(valid, output_name="valid", metadata={**common, "valid": report.valid})
+    yield dg.Output(
+        quarantined,
+        output_name="quarantined",
+        metadata={
+            **common,
+            "errors_by_rule": dg.MetadataValue.json(dict(report.errors_by_rule)),
+            "sample_failures": _failures_table(report),
+        },
+    )
+    shutil.rmtree(staging.parent, ignore_errors=True)  # the IO manager moved both files
 
 
 def drift_asset(spec: DatasetSpec, partitions: dg.PartitionsDefinition | None) -> Any:
@@ -379,7 +404,8 @@ def benchmark_assets(spec: DatasetSpec) -> list[Any]:
 
         reg = registry.get()
         found = _prepare(reg, spec, registry.actor)
-        records = read_records(input_files(spec))
+        with input_files(spec) as files:
+            records = read_records(files)
         reg.record_lineage(
             [
                 (schema_node(spec.subject, found.version), dataset_node(spec.name)),
@@ -415,7 +441,8 @@ def benchmark_assets(spec: DatasetSpec) -> list[Any]:
 
         reg = registry.get()
         found = reg.resolve_pin(spec.subject, spec.version)
-        records = read_records(input_files(spec))
+        with input_files(spec) as files:
+            records = read_records(files)
         value = {
             "dataset": spec.name,
             "passed": True,

@@ -5,8 +5,8 @@ storage_root: ../.llmsr/dagster-storage     # where the IO manager writes (relat
 datasets:
   - name: chat_sft
     kind: training                          # training | evaluation | telemetry
-    path: data/chat_sft/*.jsonl             # a file, a glob or a directory; relative paths are
-                                            # relative to the catalog file
+    path: data/chat_sft/*.jsonl             # a file, a glob or a directory (relative to this
+                                            # file), or an object-store URI: s3://bucket/chat/*.jsonl
     subject: llm.chat-finetune-value
     version: latest-approved                # a number, latest or latest-approved
     reference: data/chat_sft_reference.jsonl  # drift reference (optional)
@@ -80,7 +80,7 @@ class CatalogError(ValueError):
 class DatasetSpec:
     name: str
     kind: DatasetKind
-    path: str  # absolute, or an object-store URI; telemetry paths hold ``{partition}``
+    path: str  # absolute, or an object-store URI (see remote.py); telemetry holds {partition}
     subject: str
     version: str = "latest-approved"
     reference: str | None = None

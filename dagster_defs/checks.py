@@ -136,8 +136,9 @@ def _training_texts(catalog: Catalog, spec: DatasetSpec) -> list[str]:
                 walk(item)
 
     for name in spec.contamination_against:
-        for record in read_records(input_files(catalog.get(name))):
-            walk(record)
+        with input_files(catalog.get(name)) as files:
+            for record in read_records(files):
+                walk(record)
     return texts
 
 
@@ -208,7 +209,8 @@ def benchmark_checks(catalog: Catalog, spec: DatasetSpec) -> list[Any]:
                 context: dg.AssetCheckExecutionContext, registry: RegistryResource
             ) -> dg.AssetCheckResult:
                 reg = registry.get()
-                items = read_records(input_files(spec))
+                with input_files(spec) as files:
+                    items = read_records(files)
                 outcome = outcome_of(catalog, spec, items, reg)
                 summary = {
                     "check": name,

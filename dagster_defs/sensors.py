@@ -20,6 +20,7 @@ import dagster as dg
 
 from dagster_defs.catalog import Catalog, DatasetSpec
 from dagster_defs.jobs import job_name
+from dagster_defs.remote import is_uri, list_objects
 from dagster_defs.resources import RegistryResource
 
 __all__ = ["TRIGGERS", "build_sensors"]
@@ -45,16 +46,34 @@ def _day_of(spec: DatasetSpec, path: str) -> str | None:
 
 def _pattern(spec: DatasetSpec) -> str:
     location = spec.path.replace("{partition}", "*")
+    if is_uri(location):
+        return location
     return os.path.join(location, "*") if os.path.isdir(location) else location
 
 
+def _listing(spec: DatasetSpec) -> list[tuple[str, int, int]]:
+    """(path or URI, size, mtime in ns) of every file the dataset's location names now; a
+    telemetry location lists every day's file."""
+    pattern = _pattern(spec)
+    if is_uri(pattern):
+        return [(o.uri, o.size, o.mtime_ns) for o in list_objects(pattern)]
+    out = []
+    for path in glob.glob(pattern, recursive=True):
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue  # vanished between the listing and the stat
+        out.append((path, stat.st_size, stat.st_mtime_ns))
+    return out
+
+
 def _latest_partition(spec: DatasetSpec) -> str | None:
-    days = sorted(filter(None, (_day_of(spec, p) for p in glob.glob(_pattern(spec)))))
+    days = sorted(filter(None, (_day_of(spec, p) for p, _, _ in _listing(spec))))
     return days[-1] if days else None
 
 
 def build_sensors(catalog: Catalog, jobs: dict[str, Any]) -> list[Any]:
-    specs = [s for s in catalog.datasets if "://" not in s.path]
+    specs = list(catalog.datasets)
     all_jobs = list(jobs.values())
 
     @dg.sensor(
@@ -106,12 +125,13 @@ def build_sensors(catalog: Catalog, jobs: dict[str, Any]) -> list[Any]:
         now: dict[str, list[int]] = {}
         changed: dict[tuple[str, str | None], int] = {}  # (dataset, day) -> newest mtime
         for spec in specs:
-            for path in glob.glob(_pattern(spec), recursive=True):
-                try:
-                    stat = os.stat(path)
-                except OSError:
-                    continue  # vanished between the listing and the stat
-                state = [stat.st_size, stat.st_mtime_ns]
+            try:
+                listing = _listing(spec)
+            except OSError as exc:  # an object store that does not answer: try next time
+                context.log.warning(f"{spec.name}: cannot list {spec.path}: {exc}")
+                continue
+            for path, size, mtime in listing:
+                state = [size, mtime]
                 now[path] = state
                 if seen.get(path) == state:
                     continue
@@ -119,7 +139,7 @@ def build_sensors(catalog: Catalog, jobs: dict[str, Any]) -> list[Any]:
                 if spec.partitioned and day is None:
                     continue
                 key = (spec.name, day)
-                changed[key] = max(changed.get(key, 0), stat.st_mtime_ns)
+                changed[key] = max(changed.get(key, 0), mtime)
         if context.cursor is None:  # the first look: remember, request nothing
             return dg.SensorResult(cursor=json.dumps(now, sort_keys=True))
         requests = [
