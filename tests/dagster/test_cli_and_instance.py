@@ -124,3 +124,76 @@ def test_a_run_on_a_dagster_postgres_instance(
     finally:
         registry.close()
         _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_dagster_dev_shows_every_asset_check_job_schedule_and_sensor(tmp_path: Path) -> None:
+    """The UI's GraphQL API (what `dagster dev -w workspace.yaml` serves) lists them all."""
+    import signal
+    import time
+
+    import httpx
+
+    db_url = f"sqlite:///{tmp_path / 'registry.db'}"
+    registry = Registry(db_url)
+    registry.migrate()
+    registry.close()
+    port = _free_port()
+    process = subprocess.Popen(
+        [DAGSTER, "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
+        env=_env(tmp_path, db_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its webserver, daemon and code server go with it
+    )
+    query = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
+        assetNodes { assetKey { path } assetChecksOrError { ... on AssetChecks {
+            checks { name } } } }
+        jobs { name } schedules { name } sensors { name } } } } }"""
+    try:
+        deadline = time.monotonic() + 90
+        nodes = None
+        while time.monotonic() < deadline:
+            try:
+                answer = httpx.post(
+                    f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=5
+                )
+                found = answer.json()["data"]["repositoriesOrError"].get("nodes")
+                if found:
+                    nodes = found[0]
+                    break
+            except (httpx.HTTPError, KeyError, ValueError):
+                pass
+            time.sleep(1)
+        assert nodes is not None, "dagster dev did not answer within 90 s"
+        assets = {"/".join(a["assetKey"]["path"]) for a in nodes["assetNodes"]}
+        assert {
+            "chat_sft/valid_records",
+            "inference_telemetry/drift_report",
+            "mmlu_mini/verdict",
+        } <= assets
+        checks = {c["name"] for a in nodes["assetNodes"] for c in a["assetChecksOrError"]["checks"]}
+        assert {"quarantine_within_threshold", "content_hash_pinned", "schema_drift"} <= checks
+        assert {"chat_sft_job", "mmlu_mini_job"} <= {j["name"] for j in nodes["jobs"]}
+        assert "inference_telemetry_daily" in {s["name"] for s in nodes["schedules"]}
+        assert {s["name"] for s in nodes["sensors"]} == {
+            "registry_changes",
+            "dataset_files",
+            "record_run_failures",
+        }
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
