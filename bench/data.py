@@ -425,6 +425,34 @@ def main() -> int:
                     None,
                 )
             )
+            # the same as a user's script runs it: interpreter, imports, reading the files
+            script = (
+                "import sys, pandas as pd\n"
+                "from evidently import Report\n"
+                "from evidently.presets import DataDriftPreset\n"
+                "ref, cur = pd.read_parquet(sys.argv[1]), pd.read_parquet(sys.argv[2])\n"
+                "Report([DataDriftPreset()]).run(cur, ref).dict()\n"
+            )
+            started = time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    script,
+                    str(work / "ref.parquet"),
+                    str(work / "cur.parquet"),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            evidently_end_to_end = time.perf_counter() - started
+            results.append(
+                row(
+                    f"Evidently DataDriftPreset, end to end (python script), {args.drift_rows:,}",
+                    evidently_end_to_end,
+                    None,
+                )
+            )
         results.append(
             row(
                 f"llmsr drift, {args.drift_rows:,} x 25",
@@ -433,6 +461,10 @@ def main() -> int:
                 f"drifted: {', '.join(drift['drifted_columns'])}",
             )
         )
+        if not args.no_evidently:
+            ratio = seconds / evidently_end_to_end
+            results[-1]["x_evidently_end_to_end"] = round(ratio, 3)
+            results[-1]["note"] += f"; {ratio:.2f} x Evidently's script"
         from registry_core.drift import detect_drift
 
         in_process, report = timed(lambda r=reference, c=current: detect_drift(r, c), repeat=2)
