@@ -31,6 +31,7 @@ def _env(tmp_path: Path, db_url: str) -> dict[str, str]:
         "DAGSTER_HOME": str(home),
         "LLMSR_DATABASE_URL": db_url,
         "LLMSR_CATALOG": str(write_catalog(tmp_path)),
+        "LLMSR_GX_ROOT": str(tmp_path / "great_expectations"),
         "PYTHONWARNINGS": "ignore",
     }
 
