@@ -25,8 +25,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from registry_core.errors import CommentRequired, Forbidden, IllegalTransition, InvalidInput
-from registry_core.models import CompatibilityLevel
+from registry_core.errors import CommentRequired, Forbidden, IllegalTransition
+from registry_core.models import Choice, CompatibilityLevel
 
 __all__ = [
     "PROPOSAL_STATES",
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 
-class Role(StrEnum):
+class Role(Choice):
     """What a user may do; each role includes the ones before it."""
 
     READER = "reader"  # every read, compatibility checks, lookups
@@ -62,20 +62,11 @@ class Role(StrEnum):
     def includes(self, other: Role) -> bool:
         return self.rank >= other.rank
 
-    @classmethod
-    def parse(cls, value: str | Role) -> Role:
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            raise InvalidInput(
-                f"Unknown role '{value}'; the roles are {', '.join(r.value for r in cls)}"
-            ) from None
-
 
 _RANKS = {role: rank for rank, role in enumerate(Role)}
 
 
-class LifecycleState(StrEnum):
+class LifecycleState(Choice):
     DRAFT = "DRAFT"
     IN_REVIEW = "IN_REVIEW"
     APPROVED = "APPROVED"
@@ -85,14 +76,8 @@ class LifecycleState(StrEnum):
     ARCHIVED = "ARCHIVED"
 
     @classmethod
-    def parse(cls, value: str | LifecycleState) -> LifecycleState:
-        try:
-            return cls(str(value).upper())
-        except ValueError:
-            raise InvalidInput(
-                f"Unknown lifecycle state '{value}'; the states are "
-                f"{', '.join(s.value for s in cls)}"
-            ) from None
+    def label(cls) -> str:
+        return "lifecycle state"
 
 
 PROPOSAL_STATES = frozenset(

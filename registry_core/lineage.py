@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from registry_core.errors import InvalidInput
+from registry_core.models import Choice
 
 __all__ = [
     "PIN_LATEST",
@@ -39,18 +39,14 @@ PIN_LATEST_APPROVED = "latest-approved"
 NODE_KINDS = ("schema", "dataset", "asset", "report")
 
 
-class DatasetKind(StrEnum):
+class DatasetKind(Choice):
     TRAINING = "training"
     EVALUATION = "evaluation"
     TELEMETRY = "telemetry"
 
     @classmethod
-    def parse(cls, value: str | DatasetKind) -> DatasetKind:
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            kinds = ", ".join(k.value for k in cls)
-            raise InvalidInput(f"Invalid dataset kind {value!r}; use one of {kinds}") from None
+    def label(cls) -> str:
+        return "dataset kind"
 
 
 def validate_pin(pin: str | int) -> str:

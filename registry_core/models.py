@@ -6,10 +6,11 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from registry_core.errors import (
     InvalidCompatibilityLevel,
+    InvalidInput,
     InvalidMode,
     InvalidSchema,
     InvalidVersion,
@@ -19,6 +20,7 @@ __all__ = [
     "LATEST",
     "MAX_SCHEMA_ID",
     "MAX_VERSION",
+    "Choice",
     "CompatibilityLevel",
     "CompatibilityPolicy",
     "CompatibilityReport",
@@ -42,6 +44,25 @@ MAX_SCHEMA_ID = 2**31 - 1  # Confluent ids are signed 32-bit: serializers write 
 
 def _one_of(enum_cls: type[enum.Enum]) -> str:
     return ", ".join(m.value for m in enum_cls)
+
+
+class Choice(enum.StrEnum):
+    """A closed set of words a user types (a role, a state, a kind): parsed case-insensitively,
+    and an unknown word is refused with the list of the known ones."""
+
+    @classmethod
+    def label(cls) -> str:
+        """What a member is called in messages ("role", "lifecycle state")."""
+        return cls.__name__.lower()
+
+    @classmethod
+    def parse(cls, value: str | enum.StrEnum) -> Self:
+        text = str(value).lower()
+        for member in cls:
+            if member.value.lower() == text:
+                return member
+        known = ", ".join(m.value for m in cls)
+        raise InvalidInput(f"Unknown {cls.label()} {str(value)!r}; use one of {known}")
 
 
 class SchemaType(enum.StrEnum):

@@ -63,7 +63,7 @@ def test_every_problem_is_reported_with_its_place(tmp_path: Path) -> None:
         )
     message = str(caught.value)
     assert "unknown top-level keys ['extra']" in message
-    assert "datasets[0] (a).kind: Invalid dataset kind 'trainin'" in message
+    assert "datasets[0] (a).kind: Unknown dataset kind 'trainin'" in message
     assert "datasets[1].path: required" in message
     assert "datasets[2] (tele).path: a telemetry path holds '{partition}'" in message
     assert "datasets[2] (tele).partitions_start: a date YYYY-MM-DD" in message
