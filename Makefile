@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8081
 DAGSTER_PORT ?= 3000
+DASHBOARD_PORT ?= 8501
 DAGSTER_HOME ?= $(CURDIR)/.llmsr/dagster-home
 
 .PHONY: install run test lint typecheck layers pytest bench bench-data bench-orchestration clean
@@ -19,8 +20,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: migrate the embedded SQLite database, seed the demo subjects, serve the API on :8081
-## and the Dagster UI (the demo dataset catalog) on :3000; Ctrl-C stops both
+## run: migrate the embedded SQLite database, seed the demo subjects, serve the API on :8081,
+## the Dagster UI (the demo dataset catalog) on :3000 and the dashboard on :8501; Ctrl-C stops all
 run: install
 	$(BIN)/llmsr db upgrade
 	$(BIN)/llmsr demo seed
@@ -29,9 +30,15 @@ run: install
 	@DAGSTER_HOME=$(DAGSTER_HOME) setsid $(BIN)/dagster dev -w workspace.yaml -h $(HOST) \
 		-p $(DAGSTER_PORT) > .llmsr/dagster.log 2>&1 & \
 	dagster=$$!; \
-	trap 'pkill -TERM -g '$$dagster'; sleep 2; pkill -KILL -g '$$dagster'' EXIT; \
+	setsid $(BIN)/streamlit run dashboard/app.py --server.headless true \
+		--server.address $(HOST) --server.port $(DASHBOARD_PORT) \
+		--browser.gatherUsageStats false > .llmsr/dashboard.log 2>&1 & \
+	dashboard=$$!; \
+	stop="pkill -TERM -g $$dagster; pkill -TERM -g $$dashboard; sleep 2"; \
+	trap "$$stop; pkill -KILL -g $$dagster; pkill -KILL -g $$dashboard" EXIT; \
 	trap 'exit 130' INT TERM HUP; \
 	echo "Dagster UI on http://$(HOST):$(DAGSTER_PORT) (log: .llmsr/dagster.log)"; \
+	echo "Dashboard on http://$(HOST):$(DASHBOARD_PORT) (log: .llmsr/dashboard.log)"; \
 	$(BIN)/llmsr serve --host $(HOST) --port $(PORT)
 
 ## test: lint, type-check, check the layer contract, run the whole suite (SQLite and PostgreSQL)
