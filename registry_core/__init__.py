@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     )
     from registry_core.models import (
         LATEST,
+        Choice,
         CompatibilityLevel,
         CompatibilityPolicy,
         CompatibilityReport,
@@ -82,6 +83,7 @@ _LAZY = {
     "AlreadyExists": "registry_core.errors",
     "ChangeKind": "registry_core.diff",
     "CommentRequired": "registry_core.errors",
+    "Choice": "registry_core.models",
     "CompatibilityLevel": "registry_core.models",
     "CompatibilityPolicy": "registry_core.models",
     "CompatibilityReport": "registry_core.models",
@@ -148,6 +150,7 @@ __all__ = [
     "TRANSITIONS",
     "AlreadyExists",
     "ChangeKind",
+    "Choice",
     "CommentRequired",
     "CompatibilityLevel",
     "CompatibilityPolicy",
