@@ -9,7 +9,8 @@ DAGSTER_PORT ?= 3000
 DASHBOARD_PORT ?= 8501
 DAGSTER_HOME ?= $(CURDIR)/.llmsr/dagster-home
 
-.PHONY: install run test lint typecheck layers pytest bench bench-data bench-orchestration clean
+.PHONY: install run test lint typecheck layers pytest bench bench-data bench-orchestration \
+	bench-dashboard clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +73,11 @@ bench-data: install
 bench-orchestration: install
 	$(BIN)/python -m compileall -q registry_core dagster_defs
 	$(BIN)/python bench/orchestration.py
+
+## bench-dashboard: every dashboard page against 1,000 subjects x 20 versions and a year of reports
+bench-dashboard: install
+	$(BIN)/python -m compileall -q registry_core dashboard
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) .llmsr .pytest_cache .mypy_cache .ruff_cache

@@ -1,14 +1,32 @@
-"""Schemas: find a subject (by name, field or owner), pick versions, see the field-level diff,
+"""Schemas: find a subject (by name, field, tag or owner), pick versions, see the field-level diff,
 the semver bump and the compatibility report, references and referrers, lifecycle states."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import streamlit as st
 
 from dashboard.deps import database_url, registry, signed_in, table
 from registry_core.diff import field_diff
+
+TAG_KEYS = ("tags", "x-tags", "confluent:tags")  # where schemas carry tags (Confluent's too)
+
+
+def _tags(node: Any) -> set[str]:
+    """Every tag a schema document carries, on the record or on any field."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in TAG_KEYS and isinstance(value, list):
+                found.update(str(v) for v in value)
+            else:
+                found |= _tags(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _tags(item)
+    return found
 
 
 @st.cache_data(ttl=300, show_spinner="Reading the registry...")
@@ -26,6 +44,7 @@ def _catalog(url: str) -> list[dict[str, Any]]:
                 "semver": str(latest.semver),
                 "state": latest.state,
                 "owners": sorted(set(owners)),
+                "tags": sorted(_tags(json.loads(latest.schema))),
                 "fields": [f.path for f in reg.fields(latest.subject)],
             }
         )
@@ -76,19 +95,28 @@ def _matches(entry: dict[str, Any], query: str) -> bool:
         text in entry["subject"].lower()
         or any(text in path.lower() for path in entry["fields"])
         or any(text in owner.lower() for owner in entry["owners"])
+        or any(text in tag.lower() for tag in entry["tags"])
     )
 
 
 signed_in()
 st.title("Schemas")
 catalog = _catalog(database_url())
-query = st.text_input("Search subjects, fields or owners", key="schema-search").strip()
+query = st.text_input("Search subjects, fields, tags or owners", key="schema-search").strip()
 found = [e for e in catalog if _matches(e, query)] if query else catalog
 st.caption(f"{len(found)} of {len(catalog)} subjects")
 if not found:
     st.stop()
 st.dataframe(
-    table([{k: e[k] for k in ("subject", "latest", "type", "semver", "state")} for e in found]),
+    table(
+        [
+            {
+                **{k: e[k] for k in ("subject", "latest", "type", "semver", "state")},
+                "tags": ", ".join(e["tags"]),
+            }
+            for e in found
+        ]
+    ),
     hide_index=True,
     width="stretch",
 )

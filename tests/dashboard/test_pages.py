@@ -4,6 +4,7 @@ and diffs, and the audit trail."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,6 +113,16 @@ def test_schema_search_versions_and_diff(seeded: Registry, monkeypatch: pytest.M
     assert "**compatible** at BACKWARD · semver bump: **minor**" in [m.value for m in at.markdown]
     diff = at.dataframe[2].value
     assert list(diff["kind"]) == ["added"] and list(diff["path"]) == ["/source_url"]
+    tagged = {
+        "type": "record",
+        "name": "Prompt",
+        "fields": [{"name": "text", "type": "string", "confluent:tags": ["PII"]}],
+    }
+    seeded.register("prompts-value", json.dumps(tagged), "AVRO")
+    st.cache_data.clear()
+    at.text_input(key="schema-search").input("pii").run()  # a tag, on a field
+    assert at.selectbox(key="schema-subject").value == "prompts-value"
+    assert list(at.dataframe[0].value["tags"]) == ["PII"]
     at.text_input(key="schema-search").input("data-platform").run()  # an owner
     assert at.selectbox(key="schema-subject").value == "llm.rag-chunk-value"
     at.text_input(key="schema-search").input("inference").run()
