@@ -199,3 +199,58 @@ def test_every_page_in_chromium_and_an_approval_through_the_ui(
         headers={"Authorization": f"Bearer {admin_key}"},
     ).json()
     assert latest["version"] == 3
+
+
+@pytest.mark.slow
+def test_identity_from_a_trusted_proxy_header(chromium: tuple[str, str], tmp_path: Path) -> None:
+    """With LLMSR_DASHBOARD_USER_HEADER set, the user is the header's value (what a trusted
+    proxy in front sets), here added to every request by the browser itself."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    db_url = f"sqlite:///{tmp_path / 'registry.db'}"
+    registry = Registry(db_url)
+    registry.migrate()
+    seed_demo(registry)
+    registry.add_user("root", "admin")
+    registry.add_user("rita", "reviewer", actor="root")
+    registry.close()
+    port = free_port()
+    env = {**os.environ, "LLMSR_DATABASE_URL": db_url,
+           "LLMSR_DASHBOARD_USER_HEADER": "X-Forwarded-User"}  # fmt: skip
+    env.pop("LLMSR_USER", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+         "--server.headless", "true", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    browser, driver_path = chromium
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    profile = tempfile.mkdtemp(prefix="llmsr-chromium-")
+    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        driver.get(f"http://127.0.0.1:{port}/")
+        _wait_rendered(driver, "No X-Forwarded-User header")  # no proxy: refused
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd(
+            "Network.setExtraHTTPHeaders", {"headers": {"X-Forwarded-User": "rita"}}
+        )
+        driver.get(f"http://127.0.0.1:{port}/approvals")
+        _wait_rendered(driver, "Signed in as rita (reviewer)")
+        assert "Development mode" not in driver.page_source
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
