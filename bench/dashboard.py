@@ -183,79 +183,37 @@ def measure_browser(url: str, repeat: int) -> dict[str, float]:
     """Seconds from navigating to a page until Streamlit finished rendering it (its status
     widget gone), in headless Chromium against ``streamlit run``; {} without Chromium."""
     import shutil as sh
-    import signal
-    import socket
-    import subprocess
 
-    browser, driver_path = sh.which("chromium"), sh.which("chromedriver")
-    if not (browser and driver_path):
+    if not (sh.which("chromium") and sh.which("chromedriver")):
         say("no chromium/chromedriver: browser timings skipped")
         return {}
-    import httpx
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    from tests.dashboard.test_browser import chrome, streamlit_app
+
     env = {**os.environ, "LLMSR_DATABASE_URL": url, "LLMSR_USER": "rita"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    profile = tempfile.mkdtemp(prefix="llmsr-bench-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,1000",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)  # fmt: skip
+    env.pop("LLMSR_DASHBOARD_USER_HEADER", None)
+    chromium = (str(sh.which("chromium")), str(sh.which("chromedriver")))
+    log = Path(tempfile.mkdtemp(prefix="llmsr-bench-streamlit-")) / "streamlit.log"
     timings: dict[str, float] = {}
-    try:
-        for _ in range(120):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).is_success:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    with streamlit_app(env, log) as base, chrome(chromium) as driver:
         wait = WebDriverWait(driver, 60)
-        try:
-            driver.get(f"http://127.0.0.1:{port}/")  # warm-up: the browser caches the scripts
-            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "h1"))
-            for page in PAGES:
-                path = "" if page == "schemas" else page
-                best = float("inf")
-                for _ in range(repeat):
-                    started = time.perf_counter()
-                    driver.get(f"http://127.0.0.1:{port}/{path}")
-                    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "h1"))
-                    wait.until(
-                        lambda d: (
-                            not d.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
-                        )
-                    )
-                    best = min(best, time.perf_counter() - started)
-                timings[page] = best
-        finally:
-            driver.quit()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
-        shutil.rmtree(profile, ignore_errors=True)
+        driver.get(f"{base}/")  # warm-up: the browser caches the app's scripts
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "h1"))
+        for page in PAGES:
+            path = "" if page == "schemas" else page
+            best = float("inf")
+            for _ in range(repeat):
+                started = time.perf_counter()
+                driver.get(f"{base}/{path}")
+                wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "h1"))
+                wait.until(
+                    lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
+                )
+                best = min(best, time.perf_counter() - started)
+            timings[page] = best
+    shutil.rmtree(log.parent, ignore_errors=True)
     return timings
 
 

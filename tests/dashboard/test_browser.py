@@ -6,6 +6,7 @@ reports as approved."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -15,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -69,6 +71,60 @@ def chromium() -> tuple[str, str]:
     return _ensure_chromium()
 
 
+@contextlib.contextmanager
+def streamlit_app(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """``streamlit run dashboard/app.py`` on a free port, until it answers; its URL."""
+    port = free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+             "--server.headless", "true", "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped whole
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"streamlit did not start: {log_path.read_text()[-2000:]}")
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextlib.contextmanager
+def chrome(chromium: tuple[str, str]) -> Iterator[Any]:
+    """Headless Chromium through Debian's chromedriver, with a fresh profile."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    browser, driver_path = chromium
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    profile = tempfile.mkdtemp(prefix="llmsr-chromium-")
+    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 @pytest.fixture
 def dashboard(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
     """A seeded SQLite registry, ``streamlit run`` on it (as the reviewer rita, development
@@ -83,54 +139,14 @@ def dashboard(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
     registry.add_user("rob", "reader", actor="root")
     _record_runs(registry)
     registry.close()
-    port = free_port()
     env = {**os.environ, "LLMSR_DATABASE_URL": db_url, "LLMSR_USER": "rita"}
     env.pop("LLMSR_DASHBOARD_USER_HEADER", None)
-    log = (tmp_path / "streamlit.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard" / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     api = start_server(db_url, tmp_path)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            pytest.fail(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()}")
-        yield url, api.url, admin_key
+        with streamlit_app(env, tmp_path / "streamlit.log") as url:
+            yield url, api.url, admin_key
     finally:
         api.stop()
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
 
 
 def _wait_rendered(driver: object, text: str, timeout: float = 30) -> None:
@@ -152,20 +168,11 @@ def _wait_rendered(driver: object, text: str, timeout: float = 30) -> None:
 def test_every_page_in_chromium_and_an_approval_through_the_ui(
     chromium: tuple[str, str], dashboard: tuple[str, str, str]
 ) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     url, api_url, admin_key = dashboard
-    browser, driver_path = chromium
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    profile = tempfile.mkdtemp(prefix="llmsr-chromium-")
-    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
+    with chrome(chromium) as driver:
         for path, title in PAGES.items():
             driver.get(f"{url}/{path}")
             _wait_rendered(driver, title)
@@ -183,9 +190,6 @@ def test_every_page_in_chromium_and_an_approval_through_the_ui(
         next(b for b in driver.find_elements(By.TAG_NAME, "button") if b.text == "Approve").click()
         _wait_rendered(driver, "Proposal 1 approved as version 3.")
         driver.save_screenshot(str(ARTIFACTS / "approvals-after.png"))
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
     proposal = httpx.get(
         f"{api_url}/governance/proposals/1", headers={"Authorization": f"Bearer {admin_key}"}
     ).json()
@@ -205,9 +209,6 @@ def test_every_page_in_chromium_and_an_approval_through_the_ui(
 def test_identity_from_a_trusted_proxy_header(chromium: tuple[str, str], tmp_path: Path) -> None:
     """With LLMSR_DASHBOARD_USER_HEADER set, the user is the header's value (what a trusted
     proxy in front sets), here added to every request by the browser itself."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     db_url = f"sqlite:///{tmp_path / 'registry.db'}"
     registry = Registry(db_url)
     registry.migrate()
@@ -215,42 +216,16 @@ def test_identity_from_a_trusted_proxy_header(chromium: tuple[str, str], tmp_pat
     registry.add_user("root", "admin")
     registry.add_user("rita", "reviewer", actor="root")
     registry.close()
-    port = free_port()
     env = {**os.environ, "LLMSR_DATABASE_URL": db_url,
            "LLMSR_DASHBOARD_USER_HEADER": "X-Forwarded-User"}  # fmt: skip
     env.pop("LLMSR_USER", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.headless", "true", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    browser, driver_path = chromium
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    profile = tempfile.mkdtemp(prefix="llmsr-chromium-")
-    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
-        for _ in range(120):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).is_success:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        driver.get(f"http://127.0.0.1:{port}/")
+    with streamlit_app(env, tmp_path / "streamlit.log") as url, chrome(chromium) as driver:
+        driver.get(f"{url}/")
         _wait_rendered(driver, "No X-Forwarded-User header")  # no proxy: refused
         driver.execute_cdp_cmd("Network.enable", {})
         driver.execute_cdp_cmd(
             "Network.setExtraHTTPHeaders", {"headers": {"X-Forwarded-User": "rita"}}
         )
-        driver.get(f"http://127.0.0.1:{port}/approvals")
+        driver.get(f"{url}/approvals")
         _wait_rendered(driver, "Signed in as rita (reviewer)")
         assert "Development mode" not in driver.page_source
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
