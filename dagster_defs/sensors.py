@@ -38,7 +38,8 @@ TRIGGERS = frozenset(
 
 def _day_of(spec: DatasetSpec, path: str) -> str | None:
     """The partition a telemetry file stands for (the text in place of ``{partition}``)."""
-    head, _, tail = spec.path.partition("{partition}")
+    location = spec.path.split("?", 1)[0] if is_uri(spec.path) else spec.path
+    head, _, tail = location.partition("{partition}")
     if path.startswith(head) and path.endswith(tail) and len(path) > len(head) + len(tail):
         return path[len(head) : len(path) - len(tail)]
     return None

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from registry_core.errors import RegistryError
-from registry_core.lifecycle import Role, User
+from registry_core.lifecycle import User
 from registry_core.service import Registry
 
 __all__ = ["clear_caches", "current_user", "database_url", "registry", "signed_in", "table"]
@@ -42,9 +42,7 @@ def clear_caches() -> None:
 def _oidc_configured() -> bool:
     try:
         return "auth" in st.secrets
-    except (FileNotFoundError, KeyError, RuntimeError):
-        return False
-    except Exception:  # no secrets file at all: not configured
+    except Exception:  # no secrets file at all (Streamlit raises on reading it): not set up
         return False
 
 
@@ -100,10 +98,6 @@ def signed_in() -> User:
         st.error("Open the dashboard through dashboard/app.py.")
         st.stop()
     return user
-
-
-def can_review(user: User) -> bool:
-    return user.role.includes(Role.REVIEWER)
 
 
 def table(rows: list[dict[str, Any]]) -> Any:

@@ -16,8 +16,9 @@ COLOURS = {"schema": "#dbeafe", "dataset": "#dcfce7", "asset": "#fef9c3", "repor
 @st.cache_data(ttl=60, show_spinner=False)
 def _starts(url: str) -> list[str]:
     reg = registry()
-    nodes = [f"dataset:{d.name}" for d in reg.datasets()]
-    for dataset in reg.datasets():
+    datasets = reg.datasets()
+    nodes = [f"dataset:{d.name}" for d in datasets]
+    for dataset in datasets:
         try:
             version = reg.resolve_pin(dataset.subject, dataset.version_pin).version
         except RegistryError:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard.deps import database_url, registry, signed_in, table
 from registry_core.diff import field_diff
+from registry_core.lifecycle import effective_policy
 
 TAG_KEYS = ("tags", "x-tags", "confluent:tags")  # where schemas carry tags (Confluent's too)
 
@@ -35,7 +36,8 @@ def _catalog(url: str) -> list[dict[str, Any]]:
     policies = reg.policies()
     out = []
     for latest in reg.list_schemas(latest_only=True):
-        owners = [o for p in policies if latest.subject.startswith(p.scope) for o in p.owners]
+        policy = effective_policy(policies, latest.subject)
+        owners = policy.owners if policy else ()
         out.append(
             {
                 "subject": latest.subject,

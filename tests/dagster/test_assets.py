@@ -187,8 +187,7 @@ def test_missing_partition_file_fails_with_a_clear_message(
     assert "2026-11-28.parquet" in message
 
 
-@pytest.mark.parametrize("pin", ["latest-approved"])
-def test_definitions_load_and_list_everything(demo_defs: dg.Definitions, pin: str) -> None:
+def test_definitions_load_and_list_everything(demo_defs: dg.Definitions) -> None:
     dg.Definitions.validate_loadable(demo_defs)
     for name in ("chat_sft", "preference_pairs", "inference_telemetry", "mmlu_mini"):
         demo_defs.resolve_job_def(f"{name}_job")

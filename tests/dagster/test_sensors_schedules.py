@@ -115,15 +115,33 @@ def test_run_failure_sensor_records_the_failure(
     assert events and events[-1]["subject"] == "llm.inference-event-value"
 
 
-def test_schedules_request_the_right_runs(demo_defs: dg.Definitions) -> None:
+def test_schedules_request_the_right_runs(
+    demo_defs: dg.Definitions, instance: dg.DagsterInstance
+) -> None:
     schedules = {s.name: s for s in demo_defs.schedules or []}
     at = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=at)
-        daily = demo_defs.resolve_schedule_def("inference_telemetry_daily")
-        requests = daily.evaluate_tick(context).run_requests or []
-        assert [r.partition_key for r in requests] == [DAY]  # the day that just ended
-        revalidate = demo_defs.resolve_schedule_def("chat_sft_revalidation")
-        assert revalidate.cron_schedule == "0 3 * * *"
-        assert len(revalidate.evaluate_tick(context).run_requests or []) == 1
+    context = dg.build_schedule_context(instance=instance, scheduled_execution_time=at)
+    daily = demo_defs.resolve_schedule_def("inference_telemetry_daily")
+    requests = daily.evaluate_tick(context).run_requests or []
+    assert [r.partition_key for r in requests] == [DAY]  # the day that just ended
+    revalidate = demo_defs.resolve_schedule_def("chat_sft_revalidation")
+    assert revalidate.cron_schedule == "0 3 * * *"
+    assert len(revalidate.evaluate_tick(context).run_requests or []) == 1
     assert schedules["mmlu_mini_revalidation"].cron_schedule == "0 4 * * *"
+
+
+def test_a_telemetry_day_is_read_from_an_object_uri_with_a_query() -> None:
+    """The listing names objects without the location's query (endpoint options)."""
+    from dagster_defs.catalog import DatasetSpec
+    from dagster_defs.sensors import _day_of
+    from registry_core.lineage import DatasetKind
+
+    spec = DatasetSpec(
+        name="tele",
+        kind=DatasetKind.TELEMETRY,
+        path="s3://bucket/tel/{partition}.parquet?endpoint_override=minio:9000&scheme=http",
+        subject="s",
+        partitions_start="2026-11-01",
+    )
+    assert _day_of(spec, "s3://bucket/tel/2026-11-26.parquet") == "2026-11-26"
+    assert _day_of(spec, "s3://bucket/other/2026-11-26.parquet") is None
