@@ -37,6 +37,7 @@ table of its own::
           ReviewRequired                  42205  (names the proposal created instead)
         SchemaTooLarge                    42209
         CommentRequired                   42210  (a rejection without a comment)
+        UnknownDialect                    42211  (an export dialect or profile that does not exist)
       StoreError                          500 / 50001  (the database failed; clients may retry)
 """
 
@@ -74,6 +75,7 @@ __all__ = [
     "SubjectNotSoftDeleted",
     "SubjectSoftDeleted",
     "Unauthenticated",
+    "UnknownDialect",
     "UserNotFound",
     "VersionNotFound",
     "VersionNotSoftDeleted",
@@ -255,3 +257,9 @@ class StoreError(RegistryError):
 
 class CommentRequired(InvalidInput):
     error_code = 42210
+
+
+class UnknownDialect(InvalidInput):
+    """An export dialect, or a profile of one, that the registry does not know."""
+
+    error_code = 42211

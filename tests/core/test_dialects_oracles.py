@@ -1,0 +1,157 @@
+"""The providers' own SDK helpers as oracles for the exports.
+
+- OpenAI: ``to_strict_json_schema`` (what the SDK sends for a Pydantic model) and its inner
+  ``_ensure_strict_json_schema``: an export must already be strict, so a fixed point of it.
+- Anthropic: ``transform_schema``, whose ``{keyword: value}`` description hints the export
+  copies for the keywords strict mode does not take.
+- Gemini: ``types.Schema`` (its fields, ``extra='forbid'``) accepts every responseSchema
+  export, and ``Schema.from_json_schema`` converts as the export does.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Literal
+
+import pytest
+from anthropic.lib._parse._transform import transform_schema
+from google.genai import types as genai
+from openai.lib._pydantic import _ensure_strict_json_schema, to_strict_json_schema
+from pydantic import BaseModel, Field, ValidationError
+
+from registry_core.dialects import export_schema
+from tests.core.test_dialects_cells_constraints import TABLE as CONSTRAINTS
+from tests.core.test_dialects_cells_shape import TABLE as SHAPES
+from tests.core.test_dialects_table import root_object
+
+ROWS = SHAPES.rows + CONSTRAINTS.rows
+
+# -- OpenAI --------------------------------------------------------------------------------
+
+
+class Address(BaseModel):
+    city: str
+    zip: str | None = None
+
+
+class Person(BaseModel):
+    """A person."""
+
+    name: str = Field(description="full name")
+    age: int | None = None
+    kind: Literal["a", "b"]
+    tags: list[str]
+    home: Address
+    billing: Address = Field(description="where invoices go")  # a $ref with a sibling
+    work: Address | None = None
+
+
+class Tree(BaseModel):
+    label: str
+    children: list[Tree]
+
+
+@pytest.mark.parametrize("model", [Address, Person, Tree])
+def test_openai_export_of_a_pydantic_schema_is_what_the_sdk_sends(model: type[BaseModel]) -> None:
+    # Optional fields are "X | None = None": already nullable, so no rewrite the SDK lacks.
+    result = export_schema(model.model_json_schema(), "openai")
+
+    assert result.errors == () and result.warnings == ()
+    assert result.schema == to_strict_json_schema(model)
+
+
+OPENAI_EXPORTS = [
+    pytest.param(schema, id=name)
+    for name, schema, _, _ in ROWS
+    if export_schema(schema, "openai").ok
+]
+
+
+@pytest.mark.parametrize("schema", OPENAI_EXPORTS)
+def test_every_openai_export_is_already_strict_for_the_sdk(schema: Any) -> None:
+    exported = export_schema(schema, "openai").schema
+    assert exported is not None
+    again = copy.deepcopy(exported)
+
+    assert _ensure_strict_json_schema(again, path=(), root=again) == exported
+
+
+# -- Anthropic -----------------------------------------------------------------------------
+
+DESCRIBED_LIKE_THE_SDK = [
+    {"type": "integer", "minimum": 1, "maximum": 10, "description": "A number"},
+    {"type": "string", "minLength": 1, "maxLength": 5},
+    {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "multipleOf": 0.25},
+    {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 3},
+    {"type": "array", "items": {"type": "string"}, "minItems": 2},
+    {"type": "string", "format": "uri"},
+    {"type": "string", "format": "color"},
+    {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+    {"oneOf": [{"type": "string"}, {"type": "integer", "maximum": 3}]},
+]
+
+
+@pytest.mark.parametrize("sub", DESCRIBED_LIKE_THE_SDK)
+def test_anthropic_export_matches_the_sdks_transform_schema(sub: dict[str, Any]) -> None:
+    result = export_schema(root_object(sub), "anthropic")
+
+    assert result.schema is not None
+    assert result.schema["properties"]["p"] == transform_schema(copy.deepcopy(sub))
+
+
+# -- Gemini --------------------------------------------------------------------------------
+
+GEMINI_EXPORTS = [
+    pytest.param(schema, id=name)
+    for name, schema, _, _ in ROWS
+    if export_schema(schema, "gemini").ok
+]
+
+
+@pytest.mark.parametrize("schema", GEMINI_EXPORTS)
+def test_every_gemini_export_is_a_valid_sdk_schema(schema: Any) -> None:
+    exported = export_schema(schema, "gemini").schema
+
+    genai.Schema.model_validate(exported)
+
+
+def test_the_sdk_schema_refuses_json_schema_only_keywords() -> None:
+    # The oracle above means something only if the SDK refuses what the export rewrites.
+    for raw in ({"type": "STRING", "const": "x"}, {"$ref": "#/a"}, {"exclusiveMinimum": 1}):
+        with pytest.raises(ValidationError):
+            genai.Schema.model_validate(raw)
+    with pytest.raises((ValueError, AttributeError)):  # its Type enum chokes on a type array
+        genai.Schema.model_validate({"type": ["STRING", "NULL"]})
+
+
+CONVERTED_LIKE_THE_SDK = [
+    {"type": ["string", "null"], "enum": ["x", "y"]},
+    {"type": "integer", "minimum": 0, "maximum": 9},
+    {"type": "array", "items": {"type": "number"}, "minItems": 1, "maxItems": 4},
+    {"anyOf": [{"type": "string"}, {"type": "boolean"}]},
+    {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+]
+
+
+@pytest.mark.parametrize("sub", CONVERTED_LIKE_THE_SDK)
+def test_gemini_export_converts_as_the_sdks_from_json_schema(sub: dict[str, Any]) -> None:
+    result = export_schema(root_object(sub), "gemini")
+    assert result.schema is not None
+    exported = _without_property_ordering(result.schema["properties"]["p"])
+
+    converted = genai.Schema.from_json_schema(
+        json_schema=genai.JSONSchema.model_validate(sub), raise_error_on_unsupported_field=True
+    )
+
+    assert exported == converted.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _without_property_ordering(schema: Any) -> Any:
+    """The export less ``propertyOrdering``, which only it adds."""
+    if isinstance(schema, dict):
+        return {
+            k: _without_property_ordering(v) for k, v in schema.items() if k != "propertyOrdering"
+        }
+    if isinstance(schema, list):
+        return [_without_property_ordering(v) for v in schema]
+    return schema
