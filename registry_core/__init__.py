@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from registry_core.dialects import ExportIssue, ExportResult
     from registry_core.diff import ChangeKind, FieldChange, field_diff, schema_diff
     from registry_core.errors import (
         AlreadyExists,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         SubjectNotSoftDeleted,
         SubjectSoftDeleted,
         Unauthenticated,
+        UnknownDialect,
         UserNotFound,
         VersionNotFound,
         VersionNotSoftDeleted,
@@ -77,6 +79,7 @@ if TYPE_CHECKING:
         SubjectConfig,
         SubjectVersion,
     )
+    from registry_core.responses import ResponseValidation
     from registry_core.service import RegisterResult, Registry
 
 _LAZY = {
@@ -90,6 +93,8 @@ _LAZY = {
     "Conflict": "registry_core.errors",
     "DatasetNotFound": "registry_core.errors",
     "DeliveryNotFound": "registry_core.errors",
+    "ExportIssue": "registry_core.dialects",
+    "ExportResult": "registry_core.dialects",
     "FieldChange": "registry_core.diff",
     "FieldInfo": "registry_core.models",
     "Forbidden": "registry_core.errors",
@@ -117,6 +122,7 @@ _LAZY = {
     "Registry": "registry_core.service",
     "RegistryError": "registry_core.errors",
     "ReviewRequired": "registry_core.errors",
+    "ResponseValidation": "registry_core.responses",
     "Role": "registry_core.lifecycle",
     "SchemaNotFound": "registry_core.errors",
     "SchemaRecord": "registry_core.models",
@@ -136,6 +142,7 @@ _LAZY = {
     "TRANSITIONS": "registry_core.lifecycle",
     "Transition": "registry_core.lifecycle",
     "Unauthenticated": "registry_core.errors",
+    "UnknownDialect": "registry_core.errors",
     "User": "registry_core.lifecycle",
     "UserNotFound": "registry_core.errors",
     "VersionNotFound": "registry_core.errors",
@@ -158,6 +165,8 @@ __all__ = [
     "Conflict",
     "DatasetNotFound",
     "DeliveryNotFound",
+    "ExportIssue",
+    "ExportResult",
     "FieldChange",
     "FieldInfo",
     "Forbidden",
@@ -183,6 +192,7 @@ __all__ = [
     "RegisterResult",
     "Registry",
     "RegistryError",
+    "ResponseValidation",
     "ReviewRequired",
     "Role",
     "SchemaNotFound",
@@ -202,6 +212,7 @@ __all__ = [
     "SubjectVersion",
     "Transition",
     "Unauthenticated",
+    "UnknownDialect",
     "User",
     "UserNotFound",
     "VersionNotFound",

@@ -22,7 +22,13 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry_core import __version__
-from registry_core.api import routes_data, routes_governance, routes_schemas, routes_settings
+from registry_core.api import (
+    routes_data,
+    routes_governance,
+    routes_llm,
+    routes_schemas,
+    routes_settings,
+)
 from registry_core.api.auth import OPEN_PATHS, ROUTE_ROLES, Authenticator, RoleRoute
 from registry_core.api.http import CONTENT_TYPE, SchemaRegistryResponse, error_body
 from registry_core.errors import IncompatibleSchema, RegistryError, Unauthenticated
@@ -257,6 +263,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
     app.include_router(routes_settings.router)
     app.include_router(routes_governance.router)
     app.include_router(routes_data.router)
+    app.include_router(routes_llm.router)
 
     @app.get("/health", summary="Liveness and database reachability")
     def health(request: Request) -> Response:

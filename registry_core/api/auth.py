@@ -57,6 +57,9 @@ ROUTE_ROLES: dict[tuple[str, str], Role] = {
     ("DELETE", "/subjects/{subject}/versions/{version}"): A,
     ("PUT", "/subjects/{subject}/versions/{version}/lifecycle"): W,  # owners, then the table
     ("POST", "/subjects/{subject}/versions/{version}/validate"): R,  # a read: nothing stored
+    ("GET", "/subjects/{subject}/versions/{version}/export"): R,
+    ("POST", "/subjects/{subject}/versions/{version}/validate-response"): R,  # counted, not stored
+    ("GET", "/dialects"): R,
     ("GET", "/datasets"): R,
     ("GET", "/datasets/{name}"): R,
     ("PUT", "/datasets/{name}"): W,

@@ -8,9 +8,10 @@ from __future__ import annotations
 from registry_core.service.base import DEFAULT_MAX_SCHEMA_BYTES, EVENT_TYPES, RegisterResult
 from registry_core.service.datasets import DatasetsMixin
 from registry_core.service.governance import ANONYMOUS
+from registry_core.service.llm import LLMMixin
 from registry_core.service.reads import ReadsMixin
 from registry_core.service.settings import SettingsMixin
-from registry_core.service.validation import ValidationMixin, ValidationResult
+from registry_core.service.validation import ValidationResult
 
 __all__ = [
     "ANONYMOUS",
@@ -22,7 +23,7 @@ __all__ = [
 ]
 
 
-class Registry(DatasetsMixin, ReadsMixin, SettingsMixin, ValidationMixin):
+class Registry(DatasetsMixin, LLMMixin, ReadsMixin, SettingsMixin):
     """A schema registry over one database (``LLMSR_DATABASE_URL`` by default).
 
     Args:

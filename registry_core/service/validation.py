@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from registry_core.errors import InvalidInput, StoreError, SubjectNotFound, VersionNotFound
+from registry_core.formats import ParsedSchema
 from registry_core.models import LATEST, SubjectVersion, parse_version
 from registry_core.service.governance import GovernanceMixin
 from registry_core.storage import governance, repository
@@ -35,12 +36,13 @@ class ValidationResult:
 
 
 class ValidationMixin(GovernanceMixin):
-    def _engine(self, subject: str, version: int | str) -> tuple[Engine, SubjectVersion]:
-        from registry_core.validation import Engine, schema_view
-
+    def _parsed_version(
+        self, subject: str, version: int | str
+    ) -> tuple[ParsedSchema, SubjectVersion]:
+        """A live (not deleted) version, parsed (from the cache when it can)."""
         number = parse_version(version)
 
-        def work(conn: Connection) -> tuple[Any, SubjectVersion]:
+        def work(conn: Connection) -> tuple[ParsedSchema, SubjectVersion]:
             row = repository.version(conn, subject, number, deleted=False)
             if row is None:
                 if not repository.versions(conn, subject, deleted=False):
@@ -48,7 +50,12 @@ class ValidationMixin(GovernanceMixin):
                 raise VersionNotFound(subject, version)
             return self._parsed(conn, row), self._to_model(conn, row)
 
-        parsed, found = self.db.read(work)
+        return self.db.read(work)
+
+    def _engine(self, subject: str, version: int | str) -> tuple[Engine, SubjectVersion]:
+        from registry_core.validation import Engine, schema_view
+
+        parsed, found = self._parsed_version(subject, version)
         cached = self._engines.get(found.schema_id)
         if cached is None:
             cached = Engine(schema_view(parsed))
