@@ -1,4 +1,6 @@
-"""A small demo registry: LLM subjects with several compatible versions each."""
+"""A small demo registry: LLM subjects with several compatible versions each, plus the
+built-in starter subjects (``registry_core.starters``) and a few chat fine-tuning records that
+exercise one of them."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from typing import Any
 
 from registry_core.errors import AlreadyExists
 from registry_core.models import SchemaType
-from registry_core.service import Registry
+from registry_core.service import Registry, ValidationResult
+from registry_core.starters import install_starters
 
-__all__ = ["DEMO_SUBJECTS", "seed_demo"]
+__all__ = ["DEMO_CHAT_SFT_RECORDS", "DEMO_SUBJECTS", "seed_demo", "validate_demo_records"]
 
 _MESSAGE = {
     "type": "object",
@@ -166,10 +169,79 @@ DEMO_SUBJECTS: dict[str, tuple[SchemaType, Callable[[int], dict[str, Any]], int]
 }
 
 
+_WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "unit": {"enum": ["c", "f"]}},
+            "required": ["city"],
+        },
+    },
+}
+
+# Lines of a chat fine-tuning file for the ``llm.chat_sft`` starter: three valid, the last one
+# invalid (a weight on a user message: only assistant messages carry one).
+DEMO_CHAT_SFT_RECORDS: list[dict[str, Any]] = [
+    {
+        "messages": [
+            {"role": "system", "content": "You are a concise support agent for Acme Cloud."},
+            {"role": "user", "content": "How do I rotate an API key?"},
+            {
+                "role": "assistant",
+                "content": "Open Settings > API keys, choose Rotate, then update your clients.",
+            },
+        ]
+    },
+    {
+        "messages": [
+            {"role": "user", "content": "What's the weather in Lisbon?"},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "id": "call_7Qx1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city": "Lisbon"}'},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_7Qx1", "content": '{"temp_c": 21}'},
+            {"role": "assistant", "content": "It is 21 °C in Lisbon right now."},
+        ],
+        "tools": [_WEATHER_TOOL],
+        "parallel_tool_calls": False,
+    },
+    {
+        "messages": [
+            {"role": "developer", "content": "Answer in French."},
+            {"role": "user", "content": "Say hello."},
+            {"role": "assistant", "content": "Hello!", "weight": 0},
+            {"role": "user", "content": "In French, please."},
+            {"role": "assistant", "content": "Bonjour !", "weight": 1},
+        ]
+    },
+    {
+        "messages": [
+            {"role": "user", "content": "Summarise our refund policy.", "weight": 1},
+            {"role": "assistant", "content": "Refunds within 30 days, no questions asked."},
+        ]
+    },
+]
+
+
+def validate_demo_records(registry: Registry) -> ValidationResult:
+    """Validate ``DEMO_CHAT_SFT_RECORDS`` against the ``llm.chat_sft`` starter (3 valid, 1
+    quarantined at ``/messages/0/weight``); ``seed_demo`` must have run."""
+    return registry.validate(DEMO_CHAT_SFT_RECORDS, "llm.chat_sft")
+
+
 def seed_demo(registry: Registry, *, actor: str = "demo") -> list[tuple[str, int, int]]:
-    """Register every demo version and a little governance (idempotent): the ``llm.rag-``
-    namespace requires review and has a proposal waiting; inference-event v1 is deprecated.
-    Returns (subject, version, id) triples."""
+    """Register every demo version, a little governance and the starter subjects (idempotent):
+    the ``llm.rag-`` namespace requires review and has a proposal waiting; inference-event v1
+    is deprecated. Returns (subject, version, id) triples."""
     out = []
     for subject, (schema_type, build, versions) in DEMO_SUBJECTS.items():
         for version in range(1, versions + 1):
@@ -191,4 +263,7 @@ def seed_demo(registry: Registry, *, actor: str = "demo") -> list[tuple[str, int
         )
     if registry.get_version("llm.inference-event-value", 1).state == "ACTIVE":
         registry.set_version_state("llm.inference-event-value", 1, "DEPRECATED", actor=actor)
+    for installed in install_starters(registry, actor=actor):
+        if installed.version is not None and installed.schema_id is not None:
+            out.append((installed.subject, installed.version, installed.schema_id))
     return out

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from registry_core import __version__
-from registry_core.cli import data, governance
+from registry_core.cli import data, governance, llm, starters
 from registry_core.cli.common import (
     EXIT_FAILED_CHECK,
     EXIT_USAGE,
@@ -441,6 +441,9 @@ for _command in (
     data.expectations,
     data.datasets,
     data.lineage,
+    starters.starters_group,
+    llm.export,
+    llm.validate_response,
 ):
     cli.add_command(_command)
 
