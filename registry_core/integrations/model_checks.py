@@ -1,0 +1,145 @@
+"""The registry's validator at one node of a schema, for what Pydantic types cannot state exactly.
+
+A keyword a generated model cannot express as a type or constraint (``pattern`` in the
+registry's regex dialect, ``multipleOf`` in its number semantics, ``oneOf``, ``not``, ...) is
+checked by a small schema holding just those keywords (plus the document's ``$defs``), judged by
+the same engine and draft the registry uses for the whole document. A keyword whose references
+lead out of ``$defs`` cannot stand alone: the whole document is then checked at the root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+from pydantic import BaseModel
+from pydantic_core import PydanticCustomError
+
+from registry_core.formats.jsonschema_format import DRAFTS
+from registry_core.validation.exact import ExactValidator
+from registry_core.validation.view import SchemaView
+
+__all__ = ["NodeChecker", "plain"]
+
+Check = Callable[[Any], Any]
+_RS_DRAFTS = {
+    "http://json-schema.org/draft-04/schema": jsonschema_rs.Draft4Validator,
+    "http://json-schema.org/draft-06/schema": jsonschema_rs.Draft6Validator,
+    "http://json-schema.org/draft-07/schema": jsonschema_rs.Draft7Validator,
+    "https://json-schema.org/draft/2019-09/schema": jsonschema_rs.Draft201909Validator,
+    "https://json-schema.org/draft/2020-12/schema": jsonschema_rs.Draft202012Validator,
+}
+_LOCAL_DEFS = ("#/$defs/", "#/definitions/")
+_MAX_SHOWN = 5
+
+
+class NodeChecker:
+    """Builds checks for keywords at a node, in the registry's semantics for ``view``."""
+
+    def __init__(self, view: SchemaView) -> None:
+        self.draft = view.draft
+        document = view.document if isinstance(view.document, dict) else {}
+        self.defs = {k: document[k] for k in ("$defs", "definitions") if k in document}
+        # The registry judges a document with a fractional multipleOf anywhere by the jsonschema
+        # package (registry_core.validation.exact); so must every part of it here.
+        self.reference = _fractional_multiple_of(document)
+
+    def keywords(self, keywords: dict[str, Any], document: Any) -> Check | None:
+        """A check of ``keywords`` at a node, or None when they refer out of ``$defs``."""
+        if not _refs_stay_in_defs(keywords.values(), document, set()):
+            return None
+        mini = {**self.defs, **keywords}
+        if self.reference:
+            validator: Any = DRAFTS.get(self.draft, jsonschema.Draft7Validator)(mini)
+            return _check(
+                lambda value: (
+                    f"{_at(e.absolute_path)}{e.message}" for e in validator.iter_errors(value)
+                )
+            )
+        native = _RS_DRAFTS.get(self.draft, jsonschema_rs.Draft7Validator)(
+            mini, validate_formats=False
+        )
+        return _check(
+            lambda value: (f"{_at(e.instance_path)}{e.message}" for e in native.iter_errors(value))
+        )
+
+    def whole(self, view: SchemaView) -> Check:
+        """A check of the whole document, as ``Registry.validate`` does it."""
+        validator = ExactValidator(view)
+        return _check(
+            lambda value: (f"{_at_pointer(i.path)}{i.message}" for i in validator.issues(value))
+        )
+
+
+def _check(messages: Callable[[Any], Iterable[str]]) -> Check:
+    def check(value: Any) -> Any:
+        found = list(messages(plain(value)))
+        if found:
+            shown = "; ".join(found[:_MAX_SHOWN])
+            more = f" (and {len(found) - _MAX_SHOWN} more)" if len(found) > _MAX_SHOWN else ""
+            raise PydanticCustomError("registry_schema", "{detail}", {"detail": shown + more})
+        return value
+
+    return check
+
+
+def plain(value: Any) -> Any:
+    """Input as JSON data: models (nested ones too) as the dicts they were built from."""
+    if isinstance(value, BaseModel):
+        return plain(value.model_dump(by_alias=True, exclude_unset=True))
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def _at(path: Iterable[Any]) -> str:
+    parts = "".join(f"/{p}" for p in path)
+    return f"at {parts}: " if parts else ""
+
+
+def _at_pointer(pointer: str) -> str:
+    return f"at {pointer}: " if pointer else ""
+
+
+def _refs_stay_in_defs(nodes: Iterable[Any], document: Any, seen: set[str]) -> bool:
+    """Whether every ``$ref`` reachable from ``nodes`` points into ``$defs``/``definitions``."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                if not ref.startswith(_LOCAL_DEFS):
+                    return False
+                if ref not in seen:
+                    seen.add(ref)
+                    stack.append(_target(ref, document))
+            stack.extend(
+                v for k, v in node.items() if k not in ("enum", "const", "default", "examples")
+            )
+    return True
+
+
+def _target(ref: str, document: Any) -> Any:
+    node = document
+    for part in ref[2:].split("/"):
+        key = part.replace("~1", "/").replace("~0", "~")
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def _fractional_multiple_of(node: Any) -> bool:
+    if isinstance(node, dict):
+        value = node.get("multipleOf")
+        if isinstance(value, float) and not value.is_integer():
+            return True
+        return any(_fractional_multiple_of(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_fractional_multiple_of(v) for v in node)
+    return False
