@@ -195,7 +195,7 @@ def _split_dataset(
     files: list[Path],
 ) -> Iterator[dg.Output[Path]]:
     found = _prepare(reg, spec, actor)
-    staging = storage.base() / ".staging" / context.run_id / spec.name
+    staging = storage.base() / ".staging" / context.run.run_id / spec.name
     context.log.info(
         f"validating {len(files)} file(s) of {spec.name} against {spec.subject} v{found.version}"
     )
@@ -221,7 +221,7 @@ def _split_dataset(
         "validation",
         passed=report.invalid_fraction <= spec.max_invalid_fraction,
         summary=summary,
-        run_id=context.run_id,
+        run_id=context.run.run_id,
         partition=partition,
     )
     dataset = dataset_node(spec.name)
@@ -231,11 +231,11 @@ def _split_dataset(
             (dataset, asset_node(valid_key(spec).to_user_string())),
             (dataset, asset_node(quarantine_key(spec).to_user_string())),
         ],
-        run_id=context.run_id,
+        run_id=context.run.run_id,
     )
     passed = report.invalid_fraction <= spec.max_invalid_fraction
     openlineage.emit_validation(
-        run_id=context.run_id,
+        run_id=context.run.run_id,
         job=f"{spec.name}__validate",
         dataset=spec.name if partition is None else f"{spec.name}/{partition}",
         location=spec.path,
@@ -316,7 +316,7 @@ def drift_asset(spec: DatasetSpec, partitions: dg.PartitionsDefinition | None) -
                 (asset_node(valid_key(spec).to_user_string()), asset_node(key.to_user_string())),
                 (asset_node(key.to_user_string()), report_node("drift", spec.name)),
             ],
-            run_id=context.run_id,
+            run_id=context.run.run_id,
         )
         columns = [
             dg.TableRecord(
@@ -411,7 +411,7 @@ def benchmark_assets(spec: DatasetSpec) -> list[Any]:
                 (schema_node(spec.subject, found.version), dataset_node(spec.name)),
                 (dataset_node(spec.name), asset_node(items_key.to_user_string())),
             ],
-            run_id=context.run_id,
+            run_id=context.run.run_id,
         )
         frame = pl.DataFrame(
             [orjson.dumps(r).decode() for r in records], schema={"item": pl.String}
@@ -456,14 +456,14 @@ def benchmark_assets(spec: DatasetSpec) -> list[Any]:
             "benchmark",
             passed=True,
             summary={"check": "verdict", **value},
-            run_id=context.run_id,
+            run_id=context.run.run_id,
         )
         reg.record_lineage(
             [
                 (asset_node(items_key.to_user_string()), asset_node(verdict_key.to_user_string())),
                 (asset_node(verdict_key.to_user_string()), report_node("benchmark", spec.name)),
             ],
-            run_id=context.run_id,
+            run_id=context.run.run_id,
         )
         return value
 
