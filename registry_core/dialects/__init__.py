@@ -16,14 +16,22 @@ Modules: ``keywords`` (the keywords every profile decides), ``rules`` (actions a
 conditions), ``profiles`` (loading and validating profile files), ``bundle`` (resolving
 ``$ref``s across resources), ``nodes`` (located keywords, ``allOf`` merging), ``output``
 (exported objects, references, issues), ``walker`` (the interpreter), ``rewrites``,
-``finalize`` (references, recursion, root wrapping), ``limits``, ``export``
-(``export_schema``).
+``expand`` (``allOf`` flattening, ``$ref`` inlining, counted copies), ``patterns`` (anchoring
+a pattern for whole-string matchers), ``finalize`` (references, recursion, root wrapping),
+``limits``, ``export`` (``export_schema``), ``restore`` (``restore_reply``: a model's reply
+back in the source schema's shape, for validation).
+
+A reply produced under a lossy export must be validated against the source schema; undo first
+what the export reshaped (a wrapped root, optional properties sent as null)::
+
+    reply = restore_reply(json.loads(text), schema, "openai")
 """
 
 from __future__ import annotations
 
 from registry_core.dialects.export import export_schema
 from registry_core.dialects.profiles import DIALECTS, Limits, Profile, get_profile, profiles
+from registry_core.dialects.restore import restore_reply
 from registry_core.dialects.results import ExportIssue, ExportResult
 
 __all__ = [
@@ -35,4 +43,5 @@ __all__ = [
     "export_schema",
     "get_profile",
     "profiles",
+    "restore_reply",
 ]

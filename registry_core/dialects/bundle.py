@@ -59,7 +59,8 @@ class Locator:
         # Local definitions keep their own names; reserve them before any other target.
         if isinstance(document, dict):
             for keyword in _DEF_KEYWORDS:
-                for name in document.get(keyword) or {}:
+                definitions = document.get(keyword)
+                for name in definitions if isinstance(definitions, dict) else ():
                     self.name_of(Target("", child_pointer("", keyword, name), None))
 
     def root_pointer(self, doc: str) -> str:

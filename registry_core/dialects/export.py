@@ -9,11 +9,11 @@ from typing import Any
 from registry_core.dialects.bundle import Locator
 from registry_core.dialects.finalize import finalize
 from registry_core.dialects.limits import check_limits
-from registry_core.dialects.profiles import get_profile
+from registry_core.dialects.profiles import Profile, get_profile
 from registry_core.dialects.results import ExportResult
 from registry_core.dialects.walker import Walk
 
-__all__ = ["export_schema"]
+__all__ = ["export_schema", "run_export"]
 
 
 def export_schema(
@@ -45,16 +45,7 @@ def export_schema(
         UnknownDialect: the dialect or profile does not exist.
     """
     chosen = get_profile(dialect, profile)
-    walk = Walk(chosen, Locator(document, resources))
-    if document is False or not isinstance(document, dict | bool):
-        walk.error(
-            "", "", "the root is not a schema object (or it is 'false', which no value meets)"
-        )
-        schema: Any = None
-    else:
-        schema = finalize(walk, walk.run(document if isinstance(document, dict) else {}))
-    if schema is not None and chosen.limits is not None:
-        check_limits(schema, chosen.limits, walk.log, chosen.title)
+    walk, schema = run_export(document, chosen, resources)
     if name is not None and chosen.name_pattern and not re.fullmatch(chosen.name_pattern, name):
         walk.error("", "name", f"the schema name {name!r} must match {chosen.name_pattern}")
     errors = tuple(walk.log.errors)
@@ -66,6 +57,23 @@ def export_schema(
         errors=errors,
         lossy=walk.log.lossy,
     )
+
+
+def run_export(
+    document: Any, chosen: Profile, resources: Sequence[tuple[str, Any]]
+) -> tuple[Walk, Any]:
+    """The walk (its issues, whether it wrapped the root) and the exported schema with source
+    bookkeeping, or None; shared by ``export_schema`` and ``restore_reply``."""
+    walk = Walk(chosen, Locator(document, resources))
+    if document is False or not isinstance(document, dict | bool):
+        walk.error(
+            "", "", "the root is not a schema object (or it is 'false', which no value meets)"
+        )
+        return walk, None
+    schema = finalize(walk, walk.run(document if isinstance(document, dict) else {}))
+    if schema is not None and chosen.limits is not None:
+        check_limits(schema, chosen.limits, walk.log, chosen.title)
+    return walk, schema
 
 
 def _plain(value: Any) -> Any:

@@ -2,7 +2,8 @@
 
 ``RefMarker``s become ``{"$ref": "#/$defs/name"}`` (with the definitions reachable from the
 root under ``$defs``) or inlined copies, as the profile wants; cycles the profile forbids are
-errors at the ``$ref`` that closes them; a root the provider cannot take is wrapped.
+errors at the ``$ref`` that closes them; a root the provider cannot take is wrapped. Inlining
+counts what it copies and stops, with an error, past ``MAX_INLINED_NODES``.
 """
 
 from __future__ import annotations
@@ -11,30 +12,40 @@ from collections import defaultdict
 from typing import Any
 
 from registry_core.dialects.output import Edge, Emitted, RefMarker
-from registry_core.dialects.walker import Walk
+from registry_core.dialects.walker import MAX_INLINED_NODES, Walk
 
-__all__ = ["finalize"]
+__all__ = ["WRAPPED", "finalize"]
 
-_WRAPPED = "value"
+# The one property of the object an export wraps a non-object root in.
+WRAPPED = "value"
+
+
+class _Stop(Exception):
+    """Inlining copied more than ``MAX_INLINED_NODES`` objects (the error is recorded)."""
 
 
 def finalize(walk: Walk, root: Any) -> Any:
-    """The exported schema assembled from the walk (errors go to ``walk.log``)."""
+    """The exported schema assembled from the walk, or None when inlining stopped at the copy
+    limit (errors go to ``walk.log``)."""
     used: list[str] = []
     root_referenced = False
 
-    def resolve(value: Any, stack: tuple[str, ...]) -> Any:
+    def resolve(value: Any, stack: tuple[str, ...], at: str) -> Any:
+        """``value`` with its markers resolved; ``at`` is the pointer of the innermost $ref
+        being inlined ("" outside one), where every object made counts as a copy."""
         nonlocal root_referenced
         if isinstance(value, list):
-            return [resolve(v, stack) for v in value]
+            return [resolve(v, stack, at) for v in value]
         if not isinstance(value, dict):
             return value
+        if at and not walk.count_copy(at):
+            raise _Stop
         marker = value.get("$ref")
         if isinstance(marker, RefMarker) and marker.inline:
             if marker.name in stack:
                 _recursion_error(walk, marker.ptr, marker.name)
                 return Emitted(marker.ptr)
-            return resolve(walk.defs[marker.name], (*stack, marker.name))
+            return resolve(walk.defs[marker.name], (*stack, marker.name), marker.ptr)
         out = Emitted(value.src if isinstance(value, Emitted) else "")
         for key, item in value.items():
             if isinstance(item, RefMarker):
@@ -43,18 +54,26 @@ def finalize(walk: Walk, root: Any) -> Any:
                     used.append(item.name)
                 out[key] = "#" if item.name == "#" else f"#/$defs/{item.name}"
             else:
-                out[key] = resolve(item, stack)
+                out[key] = resolve(item, stack, at)
         return out
 
-    schema = resolve(root, ("#",))
     definitions: dict[str, Any] = {}
-    for name in used:  # grows while it is read: a definition may use further ones
-        definitions[name] = resolve(walk.defs[name], (name,))
+    try:
+        if walk.copies > MAX_INLINED_NODES:
+            raise _Stop  # the walk stopped copying already
+        schema = resolve(root, ("#",), "")
+        for name in used:  # grows while it is read: a definition may use further ones
+            definitions[name] = resolve(walk.defs[name], (name,), "")
+    except _Stop:
+        schema = None
     _check_cycles(walk, [e for e in walk.edges if not e.inline])
+    if schema is None:
+        return None
     assert isinstance(schema, dict)  # Walk.run exports the root as an object
     if definitions:
         schema["$defs"] = definitions
     if walk.profile.root_rewrite == "wrap_non_object_root" and _needs_wrapping(schema):
+        walk.root_wrapped = True
         schema = _wrap(walk, schema, root_referenced)
     return schema
 
@@ -78,15 +97,15 @@ def _wrap(walk: Walk, schema: dict[str, Any], root_referenced: bool) -> Emitted:
         "",
         "anyOf" if "anyOf" in schema else "type",
         f"{walk.profile.title} needs an object root that is not anyOf, so the schema was "
-        f'wrapped as {{"{_WRAPPED}": <schema>}}; read the model\'s output["{_WRAPPED}"]',
+        f'wrapped as {{"{WRAPPED}": <schema>}}; read the model\'s output["{WRAPPED}"]',
         lossy=False,
     )
     wrapper = Emitted(
         "",
         {
             "type": "object",
-            "properties": {_WRAPPED: inner},
-            "required": [_WRAPPED],
+            "properties": {WRAPPED: inner},
+            "required": [WRAPPED],
             "additionalProperties": False,
         },
     )

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from registry_core.dialects.node_rewrites import is_object
 from registry_core.dialects.output import Emitted, IssueLog
 from registry_core.dialects.profiles import Limits
-from registry_core.dialects.rewrites import is_object
 
 __all__ = ["check_limits"]
 

@@ -138,14 +138,19 @@ def profiles() -> list[Profile]:
 def get_profile(dialect: str, profile: str | None = None) -> Profile:
     """The profile ``profile`` of ``dialect`` (its default when None).
 
-    ``profile`` is a full id (``"openai/2025-11"``) or its part after the slash.
+    ``profile`` is a full id (``"openai/2025-11"``) or its part after the slash; names are
+    case-insensitive.
 
     Raises:
         UnknownDialect: the dialect or the profile does not exist; the message lists the
             valid names.
     """
+    named = dialect
+    dialect = dialect.strip().lower()
     if dialect not in DIALECTS:
-        raise UnknownDialect(f"unknown dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
+        raise UnknownDialect(f"unknown dialect {named!r}; use one of {', '.join(DIALECTS)}")
+    if profile is not None:
+        profile = profile.strip().lower()
     own = [p for p in load_profiles().values() if p.dialect == dialect]
     if profile is None:
         return next(p for p in own if p.default)

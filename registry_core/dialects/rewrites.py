@@ -1,8 +1,8 @@
 """The closed set of rewrites a profile can name, each implemented once.
 
 Keyword rewrites turn one keyword into what the dialect takes (``oneOf`` → ``anyOf``, a type
-array → ``nullable``, ...). Node rewrites reshape every object (close it, require every
-property, fix the key order). A rewrite that loses meaning says so with a lossy warning.
+array or a union with null → ``nullable``, ...); node rewrites are in ``node_rewrites``. A
+rewrite that loses meaning says so with a lossy warning.
 """
 
 from __future__ import annotations
@@ -11,18 +11,22 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from registry_core.dialects.keywords import child_pointer
-from registry_core.dialects.nodes import Entry, Node
+from registry_core.dialects.nodes import Entry, Node, node_of
 from registry_core.dialects.output import Emitted, State
-from registry_core.dialects.rules import KEYWORD_REWRITES, NODE_REWRITES, Rule
+from registry_core.dialects.patterns import anchored
+from registry_core.dialects.rules import (
+    KEYWORD_REWRITES,
+    NULL_BRANCH,
+    Rule,
+    null_union_branch,
+)
 
 if TYPE_CHECKING:
     from registry_core.dialects.walker import Walk
 
-__all__ = ["KEYWORD_REWRITERS", "NODE_REWRITERS", "accepts_null", "is_object"]
+__all__ = ["KEYWORD_REWRITERS"]
 
 KeywordRewriter = Callable[["Walk", Node, str, Entry, Emitted, State, Rule], None]
-NodeRewriter = Callable[["Walk", Node, Emitted], None]
 
 
 def one_of_to_any_of(
@@ -67,6 +71,53 @@ def type_array_to_nullable(
         out["nullable"] = True
         if isinstance(out.get("enum"), list):  # null is now said by nullable, not by the enum
             out["enum"] = [v for v in out["enum"] if v is not None]
+
+
+def any_of_null_to_nullable(
+    walk: Walk, node: Node, keyword: str, entry: Entry, out: Emitted, state: State, rule: Rule
+) -> None:
+    """``anyOf``/``oneOf`` ``[T, {"type": "null"}]`` as T with ``nullable: true``, as the
+    google-genai SDK's ``Schema.from_json_schema`` converts Pydantic's ``X | None``.
+
+    The union's annotations stay (its ``description`` wins over T's own) and T's keywords join
+    them; a ``$ref`` T is inlined, since a reference takes nothing beside it.
+    """
+    index = null_union_branch(entry.value)
+    assert index is not None  # the rule's null_union condition held
+    ptr = entry.child(keyword, index)
+    branch = walk.node(node_of(entry.value[index], ptr, entry.doc), state, inline_ref=True)
+    if "anyOf" in branch:  # T referred to a union: null joins its branches
+        if out:
+            walk.error(
+                entry.pointer(keyword),
+                keyword,
+                f"{keyword} [X, null] would become X with nullable, but X is an anyOf, which "
+                "must be the sole keyword of its schema; move the other keywords into every "
+                "branch of X, or export to gemini-json",
+            )
+            return
+        null = walk.schema(NULL_BRANCH, entry.child(keyword, 1 - index), entry.doc, state)
+        out["anyOf"] = [*branch["anyOf"], null]
+        return
+    for key, value in branch.items():
+        out.setdefault(key, value)
+    if keyword == "oneOf" and _may_be_null(branch):
+        walk.log.warn(
+            entry.pointer(keyword),
+            keyword,
+            "oneOf [X, null] became X with nullable, but X accepts null too, so the source "
+            "rejects null (it matches both branches) while the export accepts it",
+            lossy=True,
+        )
+    out["nullable"] = True
+
+
+def _may_be_null(exported: dict[str, Any]) -> bool:
+    """Whether an exported OpenAPI-style schema may accept null."""
+    declared = exported.get("type")
+    if exported.get("nullable") is True or str(declared).lower() == "null":
+        return True
+    return declared is None and "enum" not in exported
 
 
 def upper_case_types(
@@ -115,19 +166,22 @@ def ints_only(
 def pattern_anchor(
     walk: Walk, node: Node, keyword: str, entry: Entry, out: Emitted, state: State, rule: Rule
 ) -> None:
-    """A pattern anchored at both ends, as llama.cpp demands, matching what the search did."""
+    """A pattern anchored at both ends, as llama.cpp demands, matching what the search did
+    (each branch of a top-level alternation on its own: ``^a|b$`` is ``^(a.*|.*b)$``)."""
     pattern = entry.value
     if not isinstance(pattern, str):
         walk.error(entry.pointer(keyword), keyword, "'pattern' must be a string")
         return
-    starts = pattern.startswith("^")
-    ends = pattern.endswith("$") and not pattern.endswith("\\$")
-    if starts and ends:
-        out["pattern"] = pattern
+    whole = anchored(pattern)
+    if whole is None:
+        walk.error(
+            entry.pointer(keyword),
+            keyword,
+            f"the pattern {pattern!r} has a group or a character class that is not closed "
+            "(or a ')' that closes nothing); fix the regular expression",
+        )
         return
-    # JSON Schema searches: an unanchored side may have anything before or after it.
-    core = pattern[1 if starts else 0 : len(pattern) - 1 if ends else len(pattern)]
-    out["pattern"] = f"^{'' if starts else '.*'}({core}){'' if ends else '.*'}$"
+    out["pattern"] = whole
 
 
 def tuple_items_to_prefix_items(
@@ -141,6 +195,7 @@ def tuple_items_to_prefix_items(
 KEYWORD_REWRITERS: dict[str, KeywordRewriter] = {
     "one_of_to_any_of": one_of_to_any_of,
     "const_to_enum": const_to_enum,
+    "any_of_null_to_nullable": any_of_null_to_nullable,
     "type_array_to_nullable": type_array_to_nullable,
     "upper_case_types": upper_case_types,
     "inline_refs": inline_refs,
@@ -151,100 +206,4 @@ KEYWORD_REWRITERS: dict[str, KeywordRewriter] = {
 }
 
 
-def close_objects(walk: Walk, node: Node, out: Emitted) -> None:
-    """``additionalProperties: false`` on every object that left it open (it only narrows)."""
-    if not is_object(out) or "additionalProperties" in node:
-        return  # the keyword's own rule decided an explicit value
-    out["additionalProperties"] = False
-    if not out.get("properties") and "patternProperties" not in node:
-        walk.log.warn(
-            node.ptr,
-            "additionalProperties",
-            f"{walk.profile.title} closes every object and this one declares no properties, "
-            "so the model can only produce {}",
-            lossy=False,
-        )
-
-
-def require_all_make_optional_nullable(walk: Walk, node: Node, out: Emitted) -> None:
-    """Every property required; an optional one also accepts null (absent ≠ null: lossy)."""
-    properties = out.get("properties")
-    if not isinstance(properties, dict) or not properties:
-        return
-    required = node.get("required") or []
-    entry = node.entries["properties"]
-    for name, schema in properties.items():
-        if name in required or accepts_null(schema):
-            continue
-        properties[name] = _with_null(schema)
-        walk.log.warn(
-            entry.child("properties", name),
-            "required",
-            f"optional property '{name}' became required and nullable ({walk.profile.title} "
-            "requires every property): the model sends null where the source leaves it out, so "
-            "drop null properties before validating against the source schema",
-            lossy=True,
-        )
-    out["required"] = list(properties)
-
-
-def add_property_ordering(walk: Walk, node: Node, out: Emitted) -> None:
-    """``propertyOrdering`` in schema order: Gemini otherwise orders keys as it likes."""
-    properties = out.get("properties")
-    if isinstance(properties, dict) and properties:
-        out["propertyOrdering"] = list(properties)
-
-
-NODE_REWRITERS: dict[str, NodeRewriter] = {
-    "close_objects": close_objects,
-    "require_all_make_optional_nullable": require_all_make_optional_nullable,
-    "add_property_ordering": add_property_ordering,
-}
-assert set(KEYWORD_REWRITERS) == KEYWORD_REWRITES and set(NODE_REWRITERS) == NODE_REWRITES
-
-
-def is_object(schema: Any) -> bool:
-    """Whether an exported schema describes objects (``type`` object, or properties)."""
-    if not isinstance(schema, dict):
-        return False
-    declared = schema.get("type")
-    names = declared if isinstance(declared, list) else [declared]
-    return any(isinstance(t, str) and t.lower() == "object" for t in names) or (
-        "properties" in schema
-    )
-
-
-def accepts_null(schema: Any) -> bool:
-    """Whether an exported schema already accepts null."""
-    if schema is True or not isinstance(schema, dict):
-        return schema is True
-    declared = schema.get("type")
-    typed_null = declared == "null" or (isinstance(declared, list) and "null" in declared)
-    if "enum" in schema:
-        return None in schema["enum"] and (typed_null or "type" not in schema)
-    if "const" in schema:
-        return schema["const"] is None
-    if typed_null:
-        return True
-    return any(accepts_null(branch) for branch in schema.get("anyOf", ()))
-
-
-def _with_null(schema: Any) -> Any:
-    """``schema`` that also accepts null: a type array when it has one type, else anyOf."""
-    src = schema.src if isinstance(schema, Emitted) else ""
-    if isinstance(schema, dict) and not {"$ref", "anyOf", "const"} & set(schema):
-        declared = schema.get("type")
-        if isinstance(declared, str | list):
-            widened = Emitted(src, schema)
-            widened["type"] = [*(declared if isinstance(declared, list) else [declared]), "null"]
-            if isinstance(schema.get("enum"), list):
-                widened["enum"] = [*schema["enum"], None]
-            return widened
-    if isinstance(schema, dict) and "anyOf" in schema and set(schema) <= {"anyOf", "description"}:
-        widened = Emitted(src, schema)
-        widened["anyOf"] = [
-            *schema["anyOf"],
-            Emitted(child_pointer(src, "anyOf"), {"type": "null"}),
-        ]
-        return widened
-    return Emitted(src, {"anyOf": [schema, {"type": "null"}]})
+assert set(KEYWORD_REWRITERS) == KEYWORD_REWRITES

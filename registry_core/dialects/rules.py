@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from registry_core.dialects.keywords import ANNOTATION_KEYWORDS
 from registry_core.dialects.nodes import Node
 
 __all__ = [
@@ -19,9 +20,11 @@ __all__ = [
     "CONDITIONS",
     "KEYWORD_REWRITES",
     "NODE_REWRITES",
+    "NULL_BRANCH",
     "ROOT_REWRITES",
     "Condition",
     "Rule",
+    "null_union_branch",
     "parse_rule",
 ]
 
@@ -38,6 +41,7 @@ KEYWORD_REWRITES = frozenset(
         "ints_only",
         "pattern_anchor",
         "tuple_items_to_prefix_items",
+        "any_of_null_to_nullable",
     }
 )
 # Rewrites of every object node, and of the root.
@@ -45,6 +49,21 @@ NODE_REWRITES = frozenset(
     {"close_objects", "require_all_make_optional_nullable", "add_property_ordering"}
 )
 ROOT_REWRITES = frozenset({"wrap_non_object_root"})
+
+# The branch that makes a union nullable: anyOf/oneOf [T, {"type": "null"}] (Pydantic's X | None).
+NULL_BRANCH: dict[str, Any] = {"type": "null"}
+# Keywords that may sit beside such a union when it becomes T with nullable: annotations and
+# core keywords that never reject a value (a root's $defs, its $schema, ...).
+_BESIDE_A_NULL_UNION = ANNOTATION_KEYWORDS | {
+    "$schema",
+    "$id",
+    "$anchor",
+    "$defs",
+    "definitions",
+    "$vocabulary",
+    "$dynamicAnchor",
+    "$recursiveAnchor",
+}
 
 # Backreferences and lookaround: what grammar-based pattern engines cannot compile.
 _IRREGULAR = re.compile(r"\\[1-9]|\\k<|\(\?<?[=!]")
@@ -90,6 +109,10 @@ class Condition:
                 return isinstance(value, dict) and len(value) <= 1
             case "format_in":
                 return value in self.arg
+            case "null_union":
+                return null_union_branch(value) is not None and all(
+                    k in _BESIDE_A_NULL_UNION for k in others
+                )
         raise ValueError(f"unknown condition {self.name!r}")  # parse_rule rejects it first
 
 
@@ -107,9 +130,22 @@ CONDITIONS = frozenset(
         "regular_pattern",
         "at_most_one_entry",
         "format_in",
+        "null_union",
     }
 )
 _TAKES_ARGUMENT = frozenset({"value_in", "without", "format_in"})
+
+
+def null_union_branch(value: Any) -> int | None:
+    """Where T is in ``[T, {"type": "null"}]`` (either order), T a schema object that is not
+    itself a union; None for any other value."""
+    if not isinstance(value, list) or len(value) != 2 or NULL_BRANCH not in value:
+        return None
+    index = 1 if value[0] == NULL_BRANCH else 0
+    branch = value[index]
+    if not isinstance(branch, dict) or branch == NULL_BRANCH or {"anyOf", "oneOf"} & set(branch):
+        return None
+    return index
 
 
 def _all_values(value: Any, allow_null: bool, test: Callable[[Any], bool]) -> bool:

@@ -13,19 +13,27 @@ from dataclasses import replace
 from typing import Any
 
 from registry_core.dialects.bundle import Locator, Target
+from registry_core.dialects.expand import Copy, expand
 from registry_core.dialects.keywords import (
     ANNOTATION_KEYWORDS,
     LIST_APPLICATORS,
     MAP_APPLICATORS,
     SINGLE_APPLICATORS,
 )
-from registry_core.dialects.nodes import Entry, Node, merge_nodes, node_of
+from registry_core.dialects.node_rewrites import NODE_REWRITERS
+from registry_core.dialects.nodes import Entry, Node, node_of
 from registry_core.dialects.output import Edge, Emitted, IssueLog, RefMarker, State
 from registry_core.dialects.profiles import Profile, load_profiles
-from registry_core.dialects.rewrites import KEYWORD_REWRITERS, NODE_REWRITERS
+from registry_core.dialects.rewrites import KEYWORD_REWRITERS
 from registry_core.dialects.rules import BASIC_ACTIONS, Rule
 
-__all__ = ["Walk"]
+__all__ = ["MAX_INLINED_NODES", "Walk"]
+
+# How many schema objects one export may copy in place of $refs. It guards the registry (CPU,
+# memory, response size), not a provider's rule, so it is one constant for every dialect
+# rather than profile data: definitions that each refer to the next twice double at every
+# level, and 25 levels would be gigabytes.
+MAX_INLINED_NODES = 10_000
 
 _TYPED_BY = ("type", "enum", "const", "anyOf", "$ref")
 
@@ -41,7 +49,9 @@ class Walk:
         self.edges: list[Edge] = []
         self._pending: list[tuple[str, Target]] = []
         self._queued: set[str] = set()
-        self._merging: set[tuple[str, str]] = set()
+        self.copying: list[Copy] = []  # the targets whose copies are being walked, innermost last
+        self.copies = 0  # schema objects copied in place of $refs so far
+        self.root_wrapped = False  # set by finalize
 
     def run(self, document: Any) -> Any:
         """The exported root (with ``RefMarker``s), every reachable definition in ``defs``."""
@@ -65,22 +75,24 @@ class Walk:
             return Emitted(ptr)
         return self.node(node_of(value, ptr, doc), state)
 
-    def node(self, node: Node, state: State) -> Any:
-        """The export of one schema object: every keyword by its rule, then node rewrites."""
+    def node(self, node: Node, state: State, *, inline_ref: bool = False) -> Any:
+        """The export of one schema object: every keyword by its rule, then node rewrites.
+
+        ``inline_ref`` copies the target of a ``$ref`` in place even where the profile keeps
+        references (a rewrite needs the target's keywords).
+        """
+        if self.copying and not self.count_copy(self.copying[-1][0]):
+            return Emitted(node.ptr)
         errors_before = len(self.log.errors)
-        expanded = self._expand(node)
+        expanded = expand(self, node, inline_ref=inline_ref)
         if expanded is None:
             return Emitted(node.ptr)
-        node, inlined = expanded
-        if inlined is None:
-            return self._keywords(node, state, errors_before)
-        # While a target's keywords are exported in place, a $ref with siblings back to it
-        # could only be inlined forever: _inline_with_siblings refuses it.
-        self._merging.add(inlined)
+        node, copies = expanded
+        self.copying.extend(copies)
         try:
             return self._keywords(node, state, errors_before)
         finally:
-            self._merging.discard(inlined)
+            del self.copying[len(self.copying) - len(copies) :]
 
     def _keywords(self, node: Node, state: State, errors_before: int) -> Any:
         out = Emitted(node.ptr)
@@ -204,6 +216,40 @@ class Walk:
 
     # -- helpers --------------------------------------------------------------------------
 
+    def count_copy(self, ptr: str) -> bool:
+        """Count one schema object copied in place of the ``$ref`` at ``ptr``: False once the
+        export has copied more than ``MAX_INLINED_NODES`` (an error at ``ptr`` the first time)."""
+        self.copies += 1
+        if self.copies == MAX_INLINED_NODES + 1:
+            self.error(ptr, "$ref", self._too_many_copies())
+        return self.copies <= MAX_INLINED_NODES
+
+    def _too_many_copies(self) -> str:
+        def keeps_defs(profile: Profile) -> bool:
+            rule = profile.rule("$ref")
+            return rule.when is not None or rule.action != "inline_refs"
+
+        if keeps_defs(self.profile):
+            how = "a $ref with sibling keywords or inside an allOf is copied in place"
+            fix = (
+                "use plain $refs there (no siblings, no allOf), which stay references into "
+                "$defs, or restructure the schema"
+            )
+        else:
+            how = "it takes no $defs, so every $ref is copied in place"
+            keeping = [
+                p.dialect
+                for p in load_profiles().values()
+                if p.default and p.dialect != self.profile.dialect and keeps_defs(p)
+            ]
+            fix = f"export to a dialect that keeps $defs ({', '.join(keeping)}), or restructure it"
+        return (
+            f"{how}, and the copies passed {MAX_INLINED_NODES:,} schema objects at this $ref, "
+            "so the export stopped (definitions that each refer to the next several times "
+            f"double at every level); {fix} so that no definition is reached along that many "
+            "paths"
+        )
+
     def error(self, path: str, keyword: str, message: str) -> None:
         """Record an error, prefixed with the profile's title."""
         self.log.error(path, keyword, f"{self.profile.title}: {message}")
@@ -229,90 +275,6 @@ class Walk:
         ]
         where = f" or export to {', '.join(keeping)}" if keeping else ""
         return f"{text}; remove it from the schema{where}"
-
-    def _expand(self, node: Node) -> tuple[Node, tuple[str, str] | None] | None:
-        """The node with a flattened ``allOf`` and an inlined ``$ref`` with siblings, when the
-        profile asks for them, and the inlined target; None (after recording errors) when that
-        cannot be done exactly."""
-        if "allOf" in node:
-            rule = self.profile.rule("allOf").resolve("allOf", node, self.profile.drops)
-            if rule.action == "flatten_all_of":
-                flat = self._flatten(node, frozenset())
-                if flat is None:
-                    return None
-                node = flat
-        if "$ref" in node:
-            rule = self.profile.rule("$ref").resolve("$ref", node, self.profile.drops)
-            siblings = [k for k in node if k != "$ref" and not self.profile.drops(k)]
-            # A provider that reshapes the root must see what the root is, not a reference
-            # (an Avro subject's root is a $ref to its record).
-            at_root = node.ptr == "" and node.doc == "" and self.profile.root_rewrite is not None
-            if (rule.action == "inline_refs" and siblings) or at_root:
-                return self._inline_with_siblings(node)
-        return node, None
-
-    def _flatten(self, node: Node, seen: frozenset[tuple[str, str]]) -> Node | None:
-        entry = node.entries["allOf"]
-        parts, conflicts = [node.without("allOf")], []
-        for i, branch in enumerate(entry.value if isinstance(entry.value, list) else []):
-            ptr = entry.child("allOf", i)
-            part: Node | str = (
-                node_of(branch, ptr, entry.doc) if isinstance(branch, dict) else "not an object"
-            )
-            visited = set(seen)
-            while isinstance(part, Node) and "$ref" in part:
-                part = self._follow(part, visited)
-            if isinstance(part, Node) and "allOf" in part:
-                part = self._flatten(part, frozenset(visited)) or "its allOf cannot be flattened"
-            if isinstance(part, str):
-                conflicts.append((ptr, "allOf", part))
-            else:
-                parts.append(part)
-        merged, clashes = merge_nodes(parts)
-        for ptr, keyword, reason in conflicts + clashes:
-            self.error(ptr, keyword, f"allOf cannot be flattened exactly: {reason}")
-        return None if conflicts or clashes else merged
-
-    def _follow(self, node: Node, visited: set[tuple[str, str]]) -> Node | str:
-        """The node with its ``$ref`` replaced by the target's keywords (``visited`` grows)."""
-        entry = node.entries["$ref"]
-        target = self.locator.resolve(str(entry.value), entry.doc)
-        if isinstance(target, str):
-            return f"unresolvable reference: {target}"
-        if target.key in visited:
-            return "it refers back to itself"
-        if not isinstance(target.schema, dict):
-            return "its target is not a schema object"
-        visited.add(target.key)
-        body = node_of(target.schema, target.ptr, target.doc)
-        merged, clashes = merge_nodes([node.without("$ref"), body])
-        return "; ".join(c[2] for c in clashes) if clashes else merged
-
-    def _inline_with_siblings(self, node: Node) -> tuple[Node, tuple[str, str]] | None:
-        entry = node.entries["$ref"]
-        target = self.locator.resolve(str(entry.value), entry.doc)
-        if isinstance(target, str):
-            self.log.error(entry.pointer("$ref"), "$ref", f"unresolvable reference: {target}")
-            return None
-        if target.key in self._merging or not isinstance(target.schema, dict):
-            self.error(
-                entry.pointer("$ref"),
-                "$ref",
-                "a $ref with sibling keywords is inlined, but this one refers back to itself; "
-                "move the siblings into the referenced definition",
-            )
-            return None
-        self._merging.add(target.key)
-        try:
-            body = self._expand(node_of(target.schema, target.ptr, target.doc))
-        finally:
-            self._merging.discard(target.key)
-        if body is None:
-            return None
-        merged, clashes = merge_nodes([node.without("$ref"), body[0]])
-        for ptr, keyword, reason in clashes:
-            self.error(ptr, keyword, f"a $ref with siblings cannot be inlined exactly: {reason}")
-        return None if clashes else (merged, target.key)
 
     def _describe(self, out: Emitted, described: list[tuple[str, Any]]) -> None:
         # The same shape as the Anthropic SDK's transform_schema, so models see one convention.

@@ -49,6 +49,17 @@ row(
     },
 )
 row(
+    "pattern with a top-level alternation",
+    {"type": "string", "pattern": "^a|b$"},
+    {
+        **everywhere(kept()),
+        "gemini": rewritten({"type": "STRING", "pattern": "^a|b$"}),
+        "gemini-json": described({"type": "string", "description": "{pattern: ^a|b$}"}, "pattern"),
+        # "starts with a, or ends with b": llama.cpp would read ^a|b$ as "a" or "b" exactly.
+        "ollama": rewritten({"type": "string", "pattern": "^(a.*|.*b)$"}),
+    },
+)
+row(
     "pattern with lookahead",
     {"type": "string", "pattern": "^(?!x)[a-z]+$"},
     {

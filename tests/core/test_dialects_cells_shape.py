@@ -14,6 +14,7 @@ from tests.core.test_dialects_table import (
     Table,
     at_p,
     check,
+    described,
     everywhere,
     kept,
     refused,
@@ -201,6 +202,57 @@ row(
     {"description": "d", "anyOf": TWO_TYPES},
     {**everywhere(kept()), "gemini": refused(at_p("anyOf"))},
 )
+ONE_OF_WARNING = at_p("oneOf")
+STRING_OR_NULL = [{"type": "string"}, {"type": "null"}]
+A_OR_B = {"type": "string", "enum": ["a", "b"]}
+row(
+    "anyOf with null (Optional)",
+    {"anyOf": STRING_OR_NULL},
+    {**everywhere(kept()), "gemini": rewritten({"type": "STRING", "nullable": True})},
+)
+# Pydantic's own output for `x: str | None = Field(None, description="the x")` (the oracle
+# tests check that it still is): before the null union rewrite, gemini refused it.
+PYDANTIC_OPTIONAL = {
+    "anyOf": STRING_OR_NULL,
+    "default": None,
+    "description": "the x",
+    "title": "X",
+}
+OPTIONAL_DESCRIBED = {"anyOf": STRING_OR_NULL, "description": "the x"}
+row(
+    "anyOf with null beside annotations (Pydantic X | None = Field(description=...))",
+    PYDANTIC_OPTIONAL,
+    {
+        **everywhere(rewritten(OPTIONAL_DESCRIBED)),
+        "openai": rewritten({**OPTIONAL_DESCRIBED, "title": "X"}),
+        "anthropic": described(
+            {**OPTIONAL_DESCRIBED, "description": "the x\n\n{default: null}", "title": "X"},
+            "default",
+            lossy=False,
+        ),
+        "gemini": rewritten({"description": "the x", "type": "STRING", "nullable": True}),
+        "gemini-json": rewritten({**OPTIONAL_DESCRIBED, "title": "X"}),
+    },
+)
+row(
+    "oneOf with null",
+    {"oneOf": [{"type": "null"}, A_OR_B]},
+    {
+        **everywhere(
+            rewritten(
+                {"anyOf": [{"type": "null"}, A_OR_B]},
+                ONE_OF_WARNING,
+                lossy=True,
+            )
+        ),
+        "gemini": rewritten({"type": "STRING", "enum": ["a", "b"], "nullable": True}),
+    },
+)
+row(
+    "anyOf with null beside a constraint",
+    {"type": "string", "anyOf": STRING_OR_NULL},
+    {**everywhere(kept()), "gemini": refused(at_p("anyOf"))},
+)
 WITH_PROPS_AND_ANY_OF = {**CLOSED, "anyOf": [CLOSED]}
 row(
     "anyOf beside properties",
@@ -218,7 +270,6 @@ row(
         "ollama": refused(at_p("anyOf")),
     },
 )
-ONE_OF_WARNING = at_p("oneOf")
 row(
     "oneOf",
     {"oneOf": TWO_TYPES},

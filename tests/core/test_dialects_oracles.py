@@ -5,7 +5,8 @@
 - Anthropic: ``transform_schema``, whose ``{keyword: value}`` description hints the export
   copies for the keywords strict mode does not take.
 - Gemini: ``types.Schema`` (its fields, ``extra='forbid'``) accepts every responseSchema
-  export, and ``Schema.from_json_schema`` converts as the export does.
+  export, and ``Schema.from_json_schema`` converts as the export does (Optional included:
+  ``anyOf [T, null]`` is T with ``nullable``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from registry_core.dialects import export_schema
 from tests.core.test_dialects_cells_constraints import TABLE as CONSTRAINTS
+from tests.core.test_dialects_cells_shape import PYDANTIC_OPTIONAL
 from tests.core.test_dialects_cells_shape import TABLE as SHAPES
 from tests.core.test_dialects_table import root_object
 
@@ -130,6 +132,18 @@ CONVERTED_LIKE_THE_SDK = [
     {"type": "array", "items": {"type": "number"}, "minItems": 1, "maxItems": 4},
     {"anyOf": [{"type": "string"}, {"type": "boolean"}]},
     {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+    # Optional: one branch and null become that branch with nullable (python-genai issue 625
+    # reports an anyOf holding a NULL branch as rejected).
+    {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    {"anyOf": [{"type": "null"}, {"type": "integer", "minimum": 0}]},
+    {"anyOf": [{"type": "string", "enum": ["x", "y"]}, {"type": "null"}]},
+    {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]},
+    {
+        "anyOf": [
+            {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+            {"type": "null"},
+        ]
+    },
 ]
 
 
@@ -144,6 +158,78 @@ def test_gemini_export_converts_as_the_sdks_from_json_schema(sub: dict[str, Any]
     )
 
     assert exported == converted.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class Described(BaseModel):
+    x: str | None = Field(None, description="the x")
+
+
+def test_the_optional_row_is_what_pydantic_emits() -> None:
+    assert Described.model_json_schema()["properties"]["x"] == PYDANTIC_OPTIONAL
+
+
+def test_a_described_optional_converts_as_the_sdk_does_and_keeps_its_description() -> None:
+    result = export_schema(Described.model_json_schema(), "gemini")
+    assert result.errors == () and result.schema is not None
+
+    converted = _sdk(PYDANTIC_OPTIONAL)
+
+    # The SDK unwraps the union into its branch and so loses the field's description.
+    assert converted == {"type": "STRING", "nullable": True}
+    assert result.schema["properties"]["x"] == {**converted, "description": "the x"}
+
+
+class Home(BaseModel):
+    """A home."""
+
+    city: str
+    zip: str | None = None
+
+
+class Owner(BaseModel):
+    name: str
+    home: Home | None = Field(None, description="where they live")
+    tags: list[str] | None = None
+    age: int | None = None
+
+
+def test_a_pydantic_model_with_optional_fields_converts_as_the_sdk_does() -> None:
+    # Optional[Home] is anyOf [{$ref: Home}, null]: the reference is inlined, then nullable.
+    result = export_schema(Owner.model_json_schema(), "gemini")
+    assert result.errors == () and result.warnings == ()
+
+    converted = _sdk(Owner.model_json_schema())
+
+    assert result.schema is not None
+    assert result.schema["properties"]["home"]["description"] == "where they live"
+    exported = _without(_without_property_ordering(result.schema), "description")
+    # The SDK keeps titles (the export strips them) and the model's docstring (the export
+    # keeps the field's description, which says more).
+    assert exported == _without(converted, "title", "description")
+
+
+def _sdk(schema: dict[str, Any]) -> Any:
+    converted = genai.Schema.from_json_schema(
+        json_schema=genai.JSONSchema.model_validate(schema), raise_error_on_unsupported_field=True
+    )
+    return converted.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _without(schema: Any, *keys: str) -> Any:
+    """``schema`` less ``keys`` in every schema object (not in ``properties`` maps)."""
+    if isinstance(schema, dict):
+        return {
+            k: (
+                {n: _without(v, *keys) for n, v in value.items()}
+                if k == "properties"
+                else _without(value, *keys)
+            )
+            for k, value in schema.items()
+            if k not in keys
+        }
+    if isinstance(schema, list):
+        return [_without(v, *keys) for v in schema]
+    return schema
 
 
 def _without_property_ordering(schema: Any) -> Any:
