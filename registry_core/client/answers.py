@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from registry_core.client.calls import Call
 from registry_core.client.errors import UnexpectedResponse
@@ -28,6 +28,10 @@ from registry_core.models import (
     SemVerBump,
     SubjectVersion,
 )
+
+if TYPE_CHECKING:  # imported when first read: they cost the client's import ~60 ms
+    from registry_core.dialects.results import ExportResult
+    from registry_core.responses import ResponseValidation
 
 __all__ = ["Registration"]
 
@@ -80,6 +84,17 @@ class Answer:
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             self.fail(f"'{name}' should be {kind.__name__}, not {value!r}")
         return value
+
+    def field(self, name: str) -> Any:
+        """The field ``name``, which must be present; any JSON value, null included."""
+        if name not in self.body:
+            self.fail(f"'{name}' is missing")
+        return self.body[name]
+
+    def objects(self, name: str) -> list[Answer]:
+        """The list field ``name`` (which must be present), each item read as an object."""
+        found = self.get(name, list)
+        return [Answer(self.call, item, f"{name}[{index}]") for index, item in enumerate(found)]
 
     def schema_type(self) -> SchemaType:
         try:
@@ -232,6 +247,67 @@ def proposal(call: Call, body: Any) -> Proposal:
         comment=answer.optional("comment", str),
         version=answer.optional("version", int),
         schema_id=answer.optional("schemaId", int),
+    )
+
+
+def export_result(call: Call, body: Any) -> ExportResult:
+    """``GET /subjects/{s}/versions/{v}/export``: the schema, or the errors that stopped it."""
+    from registry_core.dialects.results import ExportIssue, ExportResult
+
+    answer = Answer(call, body)
+
+    def issues(name: str) -> tuple[ExportIssue, ...]:
+        return tuple(
+            ExportIssue(
+                path=item.get("path", str),
+                keyword=item.get("keyword", str),
+                message=item.get("message", str),
+            )
+            for item in answer.objects(name)
+        )
+
+    errors = issues("errors")
+    schema = answer.optional("schema", dict)
+    if schema is None and not errors:
+        answer.fail("'schema' is missing, and 'errors' does not say why")
+    if schema is not None and errors:
+        answer.fail(f"'schema' is given although 'errors' lists {len(errors)}")
+    return ExportResult(
+        dialect=answer.get("dialect", str),
+        profile=answer.get("profile", str),
+        schema=schema,
+        warnings=issues("warnings"),
+        errors=errors,
+        lossy=answer.get("lossy", bool),
+    )
+
+
+def response_validation(call: Call, body: Any) -> ResponseValidation:
+    """``POST /subjects/{s}/versions/{v}/validate-response``: the verdict on a model's output."""
+    from registry_core.responses import ResponseValidation
+    from registry_core.validation.exact import Issue
+
+    answer = Answer(call, body)
+    errors = tuple(
+        Issue(
+            path=item.get("path", str),
+            rule=item.get("rule", str),
+            message=item.get("message", str),
+        )
+        for item in answer.objects("errors")
+    )
+    valid = answer.get("valid", bool)
+    if valid == bool(errors):
+        answer.fail(f"'valid' is {str(valid).lower()} but 'errors' lists {len(errors)}")
+    return ResponseValidation(
+        valid=valid,
+        value=answer.field("value"),
+        errors=errors,
+        repair_instruction=answer.optional("repair_instruction", str),
+        subject=answer.get("subject", str),
+        version=answer.get("version", int),
+        schema_id=answer.get("schema_id", int),
+        source=answer.get("source", str),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -24,6 +24,10 @@ from registry_core.models import (
     SchemaType,
     SubjectVersion,
 )
+
+if TYPE_CHECKING:
+    from registry_core.dialects.results import ExportResult
+    from registry_core.responses import ResponseValidation
 
 __all__ = ["AsyncRegistryClient"]
 
@@ -201,17 +205,30 @@ class AsyncRegistryClient(ClientSettings):
         *,
         dialect: str,
         profile: str | None = None,
-    ) -> dict[str, Any]:
-        """A version in an LLM provider's structured-output dialect:
-        ``{dialect, profile, schema, warnings, errors, lossy}``."""
+    ) -> ExportResult:
+        """A version in an LLM provider's structured-output dialect (``profile``: that dialect's
+        default when None). An ``ExportResult``: ``schema`` is None when ``errors`` says the dialect
+        cannot express the version; ``UnknownDialect`` for an unknown dialect or profile."""
         return await self._run(op.export(subject, version, dialect, profile))
 
     async def validate_response(
-        self, output: Any, subject: str, version: int | str = "latest"
-    ) -> dict[str, Any]:
-        """Validate a model's output (raw text or a JSON value):
-        ``{valid, value, errors, repair_instruction, subject, version, schema_id}``."""
-        return await self._run(op.validate_response(output, subject, version))
+        self,
+        output: Any,
+        subject: str,
+        version: int | str = "latest",
+        *,
+        dialect: str | None = None,
+        profile: str | None = None,
+    ) -> ResponseValidation:
+        """Check a model's output (its raw text, or the parsed JSON value) against a version.
+
+        With the ``dialect`` (and ``profile``) the version was exported to, the reply is read in
+        the exported shape: a ``{"value": ...}`` root wrap undone, the nulls OpenAI strict mode
+        puts on absent optional properties dropped. A ``ResponseValidation``: ``valid``, the
+        ``value`` checked, ``errors`` (``Issue``: path, rule, message) and the
+        ``repair_instruction`` to send back to the model.
+        """
+        return await self._run(op.validate_response(output, subject, version, dialect, profile))
 
     # --- governance ---------------------------------------------------------------------------
 

@@ -29,7 +29,8 @@ from typing import Any
 import httpx
 
 from registry_core import errors as core
-from registry_core.client.calls import NOTHING_SENT, Call, Safety
+from registry_core.client.calls import Call
+from registry_core.client.retry import IDEMPOTENT_RETRIES, retried_on
 from registry_core.errors import (
     IncompatibleSchema,
     InvalidInput,
@@ -46,7 +47,8 @@ _PROPOSAL = re.compile(r"\bproposal (\d+)\b")
 
 
 class RegistryUnavailable(RegistryError):
-    """The registry did not answer (refused connection, timeout, dropped connection)."""
+    """The registry did not answer (refused connection, timeout, dropped connection, a proxy
+    that refused the tunnel)."""
 
     http_status = 503
 
@@ -156,6 +158,10 @@ def unavailable(call: Call, base_url: str, attempts: int, exc: Exception) -> Reg
     why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
     message = f"{call.describe()} at {base_url}: no answer ({why}) after {tries}"
-    if call.safety is Safety.UNSAFE and not isinstance(exc, NOTHING_SENT):
-        message += "; not retried, since the request may have reached the server"
+    if not isinstance(exc, retried_on(call)):
+        message += (
+            "; not retried, since the request may have reached the server"
+            if isinstance(exc, IDEMPOTENT_RETRIES)  # so only an idempotent request may repeat it
+            else f"; not retried: a repeat does not cure a {type(exc).__name__}"
+        )
     return RegistryUnavailable(message)

@@ -8,7 +8,7 @@ and async clients run the same generators.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry_core.client import answers
 from registry_core.client.answers import Registration
@@ -30,6 +30,10 @@ from registry_core.models import (
     SchemaType,
     SubjectVersion,
 )
+
+if TYPE_CHECKING:
+    from registry_core.dialects.results import ExportResult
+    from registry_core.responses import ResponseValidation
 
 Schema = str | Mapping[str, Any]
 Reference = SchemaReference | Mapping[str, Any]
@@ -160,29 +164,36 @@ def validate(records: Sequence[Any], subject: str, version: int | str) -> Operat
     return answers.json_object(call, (yield call))
 
 
-def export(
-    subject: str, version: int | str, dialect: str, profile: str | None
-) -> Operation[dict[str, Any]]:
-    params = {"dialect": dialect}
+def _dialect_params(dialect: str | None, profile: str | None) -> dict[str, str]:
+    params = {"dialect": dialect} if dialect is not None else {}
     if profile is not None:
         params["profile"] = profile
+    return params
+
+
+def export(
+    subject: str, version: int | str, dialect: str, profile: str | None
+) -> Operation[ExportResult]:
     call = Call(
         method="GET",
         path=_version_path(subject, version, "/export"),
-        params=params,
+        params=_dialect_params(dialect, profile),
         context={"subject": subject, "version": version},
     )
-    return answers.json_object(call, (yield call))
+    return answers.export_result(call, (yield call))
 
 
-def validate_response(output: Any, subject: str, version: int | str) -> Operation[dict[str, Any]]:
+def validate_response(
+    output: Any, subject: str, version: int | str, dialect: str | None, profile: str | None
+) -> Operation[ResponseValidation]:
     call = Call(
         method="POST",
         path=_version_path(subject, version, "/validate-response"),
+        params=_dialect_params(dialect, profile),
         body={"output": output},
         context={"subject": subject, "version": version},
     )
-    return answers.json_object(call, (yield call))
+    return answers.response_validation(call, (yield call))
 
 
 def propose(

@@ -1,14 +1,21 @@
 """When to send a request again: exponential backoff with full jitter, on tenacity.
 
-What is retried depends on the request (``calls.Safety``):
+The policy, exactly (``docs/sdk.md`` says the same, with the reasons):
 
-- an idempotent request (every read, and ``register``, which the server deduplicates) is retried
-  on a timeout, a connection error and a 5xx answer;
-- a write that must not happen twice (a proposal, a review) only when nothing was sent: a refused
-  connection, a connect or pool timeout. A read timeout or a 5xx may mean it was done.
+- an idempotent request (every read, ``check``, ``validate``, ``validate_response``, and
+  ``register``, which the server deduplicates) is retried on a timeout of any phase, a 5xx
+  answer, a refused connection (``ConnectError``: nothing was sent, and a registry that is
+  restarting refuses connections just as it times them out), and a connection the server
+  dropped mid-exchange (``RemoteProtocolError``, ``ReadError``, ``WriteError``: the request may
+  have been received, which only an idempotent request may risk);
+- a write that must not happen twice (a proposal, a review) only when nothing was sent: a
+  refused connection, a connect or pool timeout. A read timeout, a dropped connection or a 5xx
+  may mean it was done.
 
-A 4xx is never retried: the same request would be refused the same way. A ``Retry-After`` on a
-retried answer is honoured, up to ``max_delay``.
+Nothing else is retried: a 4xx would be refused the same way; a ``ProxyError`` (the proxy
+refused the tunnel) and ``UnsupportedProtocol``/``LocalProtocolError`` are configuration or
+client bugs a repeat does not cure. A ``Retry-After`` on a retried answer is honoured, up to
+``max_delay``.
 """
 
 from __future__ import annotations
@@ -23,16 +30,22 @@ import tenacity
 
 from registry_core.client.calls import NOTHING_SENT, Call, Safety
 
-__all__ = ["NO_RETRIES", "RetryPolicy"]
+__all__ = ["DROPPED", "IDEMPOTENT_RETRIES", "NO_RETRIES", "RetryPolicy", "retried_on"]
 
 log = logging.getLogger("registry_core.client")
 
-# transport failures a repeat may cure; UnsupportedProtocol and LocalProtocolError are our bugs
-_TRANSIENT: tuple[type[httpx.TransportError], ...] = (
-    httpx.TimeoutException,
-    httpx.NetworkError,
+# the server closed the connection while the request was under way (a keep-alive connection
+# it closed as the request went out, a restart): it may have been received
+DROPPED: tuple[type[httpx.TransportError], ...] = (
     httpx.RemoteProtocolError,
-    httpx.ProxyError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
+# what an idempotent request is retried on: timeouts, nothing sent, dropped connections
+IDEMPOTENT_RETRIES: tuple[type[httpx.TransportError], ...] = (
+    httpx.TimeoutException,
+    *NOTHING_SENT,
+    *DROPPED,
 )
 
 
@@ -66,15 +79,18 @@ class RetryPolicy:
 NO_RETRIES = RetryPolicy(attempts=1)
 
 
+def retried_on(call: Call) -> tuple[type[httpx.TransportError], ...]:
+    """The transport failures after which ``call`` is sent again."""
+    return IDEMPOTENT_RETRIES if call.safety is Safety.IDEMPOTENT else NOTHING_SENT
+
+
 def may_retry(call: Call, state: tenacity.RetryCallState) -> bool:
     """Whether the outcome of this attempt at ``call`` is worth another attempt."""
     outcome = state.outcome
     if outcome is None:
         return False
     if outcome.failed:
-        failure = outcome.exception()
-        allowed = _TRANSIENT if call.safety is Safety.IDEMPOTENT else NOTHING_SENT
-        return isinstance(failure, allowed)
+        return isinstance(outcome.exception(), retried_on(call))
     response: httpx.Response = outcome.result()
     return call.safety is Safety.IDEMPOTENT and response.status_code >= 500
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from registry_core.integrations.errors import MissingExtra
-from registry_core.integrations.registered import RegisteredSchema, json_types, load, resolve
+from registry_core.integrations.registered import RegisteredSchema, json_types, load
+from registry_core.integrations.schema_nav import resolve
 from registry_core.models import LATEST
 
 try:
@@ -177,11 +178,10 @@ def _format(node: Any) -> Any:
 
 
 def _filterable(schema: RegisteredSchema) -> frozenset[str] | None:
-    """Top-level properties marked ``x-filterable: true``; None when the schema marks none."""
-    top = {p[1:]: a for p, a in schema.annotations().items() if p.count("/") == 1}
-    if not any("x-filterable" in a for a in top.values()):
-        return None
-    return frozenset(name for name, a in top.items() if a.get("x-filterable") is True)
+    """Top-level properties marked ``x-filterable: true``; None (no restriction) when the schema
+    marks none."""
+    found = schema.flagged("x-filterable", top_level=True)
+    return frozenset(path[1:] for path in found.paths) if found.marked else None
 
 
 def vector_store_info(

@@ -3,10 +3,10 @@ registry, and a Runnable that validates a model's output and tags the run with t
 
 Needs the ``langchain`` extra (``pip install 'llm-schema-registry[langchain]'``)::
 
-    chain = prompt | model | validating(registry, "answers-value")
-    model.with_structured_output(
+    structured = model.with_structured_output(
         as_structured_output(registry, "answers-value", "openai"), method="json_schema", strict=True
     )
+    chain = prompt | structured | validating(registry, "answers-value", provider="openai")
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
+from registry_core.dialects import get_profile
 from registry_core.integrations.errors import (
     MissingExtra,
     ResponseInvalid,
@@ -183,7 +184,8 @@ def as_structured_output(
     needs as the schema's name (derived from the subject) and a ``description``.
 
     Raises:
-        UnknownDialect: ``provider`` is not in ``PROVIDER_DIALECTS`` nor a dialect name.
+        UnknownDialect: ``provider`` is neither a dialect name nor a provider alias
+            (``PROVIDER_DIALECTS`` lists both).
         StructuredOutputUnavailable: the dialect cannot express the schema (lists why).
     """
     dialect = dialect_for(provider)
@@ -215,6 +217,12 @@ class ValidatingRunnable(Runnable[Any, Any]):
     raises ``ResponseInvalid`` (carrying the repair instruction) on a failure;
     ``on_invalid="return"`` always returns the ``ResponseValidation``.
 
+    After a model asked for ``as_structured_output(..., provider)``, pass the same ``provider``
+    (or its ``dialect``, and the ``profile`` if one was chosen): the reply then follows the
+    exported schema, and is first restored to the registered one (a non-object root unwrapped
+    from ``{"value": ...}``, the nulls OpenAI strict mode puts on absent optional properties
+    dropped) before it is checked. The returned value is the restored one.
+
     The run gets the tags ``schema:<subject>`` and ``schema_ref:<schema_id>@<version>`` and the
     same in its metadata. ``"latest"`` is resolved once, when the runnable is built, so every
     output is checked against the version the tags name.
@@ -227,9 +235,14 @@ class ValidatingRunnable(Runnable[Any, Any]):
         version: int | str = LATEST,
         *,
         on_invalid: Literal["raise", "return"] = "raise",
+        dialect: str | None = None,
+        provider: str | None = None,
+        profile: str | None = None,
     ) -> None:
         if on_invalid not in ("raise", "return"):
             raise ValueError(f"on_invalid must be 'raise' or 'return', not {on_invalid!r}")
+        self.dialect = _reply_dialect(dialect, provider, profile)
+        self.profile = profile
         found = registry.get_version(subject, version)
         self.registry = registry
         self.subject = subject
@@ -254,7 +267,11 @@ class ValidatingRunnable(Runnable[Any, Any]):
 
     def _check(self, output: Any) -> Any:
         validation: ResponseValidation = self.registry.validate_response(
-            _payload(output), self.subject, self.version
+            _payload(output),
+            self.subject,
+            self.version,
+            dialect=self.dialect,
+            profile=self.profile,
         )
         if self.on_invalid == "return":
             return validation
@@ -268,9 +285,38 @@ def validating(
     subject: str,
     version: int | str = LATEST,
     on_invalid: Literal["raise", "return"] = "raise",
+    *,
+    dialect: str | None = None,
+    provider: str | None = None,
+    profile: str | None = None,
 ) -> ValidatingRunnable:
     """``model | validating(registry, subject)``: see ``ValidatingRunnable``."""
-    return ValidatingRunnable(registry, subject, version, on_invalid=on_invalid)
+    return ValidatingRunnable(
+        registry,
+        subject,
+        version,
+        on_invalid=on_invalid,
+        dialect=dialect,
+        provider=provider,
+        profile=profile,
+    )
+
+
+def _reply_dialect(dialect: str | None, provider: str | None, profile: str | None) -> str | None:
+    """The dialect replies are read in (None: as the registered schema), checked now so that a
+    wrong name fails when the chain is built rather than at its first reply."""
+    if dialect is not None and provider is not None:
+        raise ValueError(
+            f"pass dialect ({dialect!r}) or provider ({provider!r}), not both: the provider "
+            "names a dialect"
+        )
+    if dialect is None and provider is None:
+        if profile is not None:
+            raise ValueError(f"profile {profile!r} needs the dialect or provider it belongs to")
+        return None
+    chosen = dialect_for(provider) if provider is not None else (dialect or "").strip().lower()
+    get_profile(chosen, profile)  # UnknownDialect for an unknown dialect or profile
+    return chosen
 
 
 def _payload(output: Any) -> Any:

@@ -30,19 +30,17 @@ from pydantic import (
     model_validator,
 )
 
+from registry_core.dialects.keywords import child_pointer
 from registry_core.integrations.model_checks import NodeChecker
 from registry_core.integrations.model_types import (
     ALL_TYPES,
     Check,
     check_runner,
     class_name,
-    escape_pointer,
     field_name,
     fits_number,
     has_scoped,
-    hint_of,
     integer_type,
-    json_type,
     length_bounds,
     model_docstring,
     never,
@@ -50,7 +48,7 @@ from registry_core.integrations.model_types import (
     numeric_bounds,
     with_checks,
 )
-from registry_core.integrations.registered import resolve
+from registry_core.integrations.schema_nav import json_type, last_token, resolve
 from registry_core.validation.view import SchemaView
 
 __all__ = ["build_model"]
@@ -162,7 +160,7 @@ class _Builder:
         siblings.pop("$ref", None)
         checks = self._checks(siblings, pointer)
         target_pointer = ref[1:]
-        hint = hint_of(target_pointer, hint)
+        hint = last_token(target_pointer) or hint
         if isinstance(target, dict) and self._is_model(target):
             plain_object = not {"$ref", "enum", "const"} & target.keys()
             if plain_object and node_types(target) == ("object",):
@@ -300,7 +298,7 @@ class _Builder:
         fields: dict[str, Any] = {}
         taken: set[str] = set()
         for prop, sub in props.items():
-            annotation = self._annotation(sub, f"{pointer}/properties/{escape_pointer(prop)}", prop)
+            annotation = self._annotation(sub, child_pointer(pointer, "properties", prop), prop)
             info = sub if isinstance(sub, dict) else {}
             python_name = field_name(prop, taken)
             default: Any = ... if prop in required else copy.deepcopy(info.get("default"))

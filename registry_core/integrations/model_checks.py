@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticCustomError
 
 from registry_core.formats.jsonschema_format import DRAFTS
+from registry_core.integrations.schema_nav import local_target
 from registry_core.validation.exact import ExactValidator
 from registry_core.validation.view import SchemaView
 
@@ -119,19 +120,11 @@ def _refs_stay_in_defs(nodes: Iterable[Any], document: Any, seen: set[str]) -> b
                     return False
                 if ref not in seen:
                     seen.add(ref)
-                    stack.append(_target(ref, document))
+                    stack.append(local_target(ref, document))
             stack.extend(
                 v for k, v in node.items() if k not in ("enum", "const", "default", "examples")
             )
     return True
-
-
-def _target(ref: str, document: Any) -> Any:
-    node = document
-    for part in ref[2:].split("/"):
-        key = part.replace("~1", "/").replace("~0", "~")
-        node = node.get(key) if isinstance(node, dict) else None
-    return node
 
 
 def _fractional_multiple_of(node: Any) -> bool:

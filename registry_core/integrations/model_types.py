@@ -12,18 +12,17 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, Field, Strict
 from pydantic_core import PydanticCustomError
 
+from registry_core.integrations.schema_nav import json_type, type_keyword
+
 __all__ = [
     "ALL_TYPES",
     "Check",
     "check_runner",
     "class_name",
-    "escape_pointer",
     "field_name",
     "fits_number",
     "has_scoped",
-    "hint_of",
     "integer_type",
-    "json_type",
     "length_bounds",
     "model_docstring",
     "never",
@@ -119,27 +118,12 @@ def length_bounds(node: dict[str, Any], low: str, high: str) -> dict[str, Any]:
 
 def node_types(node: dict[str, Any]) -> tuple[str, ...]:
     """The JSON types a node allows (all without ``type``); ``number`` covers ``integer``."""
-    kind = node.get("type")
-    if isinstance(kind, str):
-        kinds = {kind}
-    elif isinstance(kind, list):
-        kinds = {k for k in kind if isinstance(k, str)}
-    else:
+    kinds = type_keyword(node)
+    if kinds is None:
         kinds = set(ALL_TYPES)
     if "number" in kinds:
         kinds.discard("integer")
     return tuple(k for k in ALL_TYPES if k in kinds)
-
-
-def json_type(value: Any) -> str:
-    """The JSON type of a scalar enum member (``other`` for floats and containers)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    return "string" if isinstance(value, str) else "other"
 
 
 def fits_number(value: Any, allowed: tuple[str, ...]) -> bool:
@@ -189,17 +173,6 @@ def class_name(hint: str, namespace: dict[str, Any]) -> str:
     while name in namespace:
         name, index = f"{base}{index}", index + 1
     return name
-
-
-def hint_of(pointer: str, fallback: str) -> str:
-    """The last token of a JSON pointer (``#/$defs/person`` -> ``person``)."""
-    last = pointer.rsplit("/", 1)[-1]
-    return last.replace("~1", "/").replace("~0", "~") or fallback
-
-
-def escape_pointer(token: str) -> str:
-    """A property name as a JSON pointer token."""
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def model_docstring(doc: str, checked: list[str]) -> str:

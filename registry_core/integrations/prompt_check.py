@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from registry_core.integrations.registered import RegisteredSchema, json_types, resolve
+from registry_core.integrations.registered import RegisteredSchema, json_types
+from registry_core.integrations.schema_nav import resolve
 from registry_core.integrations.templates import Usage, VariableUse, describe, section_items
 
 __all__ = ["ProblemKind", "TemplateCheck", "TemplateProblem", "check_uses"]

@@ -15,15 +15,20 @@ from typing import TYPE_CHECKING, Any
 from avro import schema as avro_schema
 
 from registry_core.formats import ParsedSchema, ResolvedReference, format_for
+from registry_core.integrations.schema_nav import (
+    Flagged,
+    flagged,
+    json_type,
+    resolve,
+    type_keyword,
+)
 from registry_core.models import LATEST, SchemaReference, SchemaType, SubjectVersion
 from registry_core.validation.view import SchemaView, schema_view
 
 if TYPE_CHECKING:
     from registry_core.service import Registry
 
-__all__ = ["RegisteredSchema", "json_types", "load", "resolve"]
-
-_MAX_REF_HOPS = 64  # a chain of $ref longer than this is a cycle of pure references
+__all__ = ["RegisteredSchema", "json_types", "load"]
 _ALL_TYPES = frozenset({"string", "number", "integer", "boolean", "null", "array", "object"})
 
 
@@ -61,6 +66,11 @@ class RegisteredSchema:
         root = resolve(self.document, self.document)
         names = root.get("required") if isinstance(root, dict) else None
         return frozenset(n for n in names or () if isinstance(n, str))
+
+    def flagged(self, key: str, *, top_level: bool = False) -> Flagged:
+        """The fields marked ``key: true`` (``x-embed``, ``x-filterable``); every field when the
+        schema marks none. ``top_level`` keeps the root's properties only."""
+        return flagged(self.annotations(), key, top_level=top_level)
 
     def annotations(self) -> dict[str, dict[str, Any]]:
         """Field path (a JSON pointer, ``*`` for array items) -> that field's ``x-*`` keys."""
@@ -107,25 +117,6 @@ def _resolve_references(
     return out
 
 
-def resolve(node: Any, document: Any) -> Any:
-    """``node`` with a local ``$ref`` (``#/...``) followed; anything else as it is."""
-    for _ in range(_MAX_REF_HOPS):
-        ref = node.get("$ref") if isinstance(node, dict) else None
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            return node
-        target: Any = document
-        for part in ref[1:].split("/")[1:]:
-            key = part.replace("~1", "/").replace("~0", "~")
-            if isinstance(target, dict) and key in target:
-                target = target[key]
-            elif isinstance(target, list) and key.isdigit() and int(key) < len(target):
-                target = target[int(key)]
-            else:
-                return node
-        node = target
-    return node
-
-
 def json_types(node: Any, document: Any) -> frozenset[str]:
     """The JSON types a value of ``node`` may have; empty when any type is allowed.
 
@@ -136,16 +127,10 @@ def json_types(node: Any, document: Any) -> frozenset[str]:
         return frozenset({"never"})
     if not isinstance(node, dict):
         return frozenset()
-    kind = node.get("type")
-    if isinstance(kind, str):
-        kinds = {kind}
-    elif isinstance(kind, list):
-        kinds = {k for k in kind if isinstance(k, str)}
-    else:
-        kinds = set()
+    kinds = type_keyword(node) or set()
     for values in (node.get("enum"), [node["const"]] if "const" in node else None):
         if isinstance(values, list):
-            kinds = kinds or {_type_of(v) for v in values}
+            kinds = kinds or {json_type(v) for v in values}
     branches = [b for c in ("anyOf", "oneOf") for b in node.get(c) or ()]
     if branches and not kinds:
         found = [json_types(b, document) for b in branches]
@@ -153,20 +138,6 @@ def json_types(node: Any, document: Any) -> frozenset[str]:
     if "number" in kinds:
         kinds.add("integer")
     return frozenset(kinds) if kinds != _ALL_TYPES else frozenset()
-
-
-def _type_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def _json_fields(node: Any, prefix: str, depth: int) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from registry_core.diff import ChangeKind, schema_diff
-from registry_core.integrations.registered import RegisteredSchema, load
+from registry_core.integrations.registered import load
 
 if TYPE_CHECKING:
     from registry_core.service import Registry
@@ -122,15 +122,12 @@ def reindex_plan(
 ) -> ReindexPlan:
     """Classify every field change between two versions for a vector index (see the module)."""
     old, new = load(registry, subject, from_version), load(registry, subject, to_version)
-    old_embed, new_embed = (
-        _flagged(old, "x-embed", top_level=False),
-        _flagged(new, "x-embed", top_level=False),
-    )
-    old_filter = _flagged(old, "x-filterable", top_level=True)
-    new_filter = _flagged(new, "x-filterable", top_level=True)
+    old_embed, new_embed = old.flagged("x-embed"), new.flagged("x-embed")
+    old_filter = old.flagged("x-filterable", top_level=True)
+    new_filter = new.flagged("x-filterable", top_level=True)
     plans: list[FieldPlan] = []
     for change in schema_diff(old.parsed, new.parsed):
-        embedded = _covered(change.path, old_embed) or _covered(change.path, new_embed)
+        embedded = old_embed.covers(change.path) or new_embed.covers(change.path)
         structural = change.kind in (ChangeKind.ADDED, ChangeKind.REMOVED, ChangeKind.TYPE_CHANGED)
         if change.kind is ChangeKind.DOC_CHANGED:
             action = ReindexAction.NONE
@@ -155,8 +152,8 @@ def reindex_plan(
         )
     both = set(old.annotations()) & set(new.annotations())
     for path in sorted(both, key=lambda p: p.split("/")):
-        if _covered(path, old_embed) != _covered(path, new_embed):
-            now = "now embedded" if _covered(path, new_embed) else "no longer embedded"
+        if old_embed.covers(path) != new_embed.covers(path):
+            now = "now embedded" if new_embed.covers(path) else "no longer embedded"
             plans.append(
                 FieldPlan(
                     path=path,
@@ -188,19 +185,3 @@ def reindex_plan(
         to_schema_id=new.version.schema_id,
         fields=tuple(plans),
     )
-
-
-def _flagged(schema: RegisteredSchema, key: str, *, top_level: bool) -> frozenset[str]:
-    """Paths marked ``key: true``; every path when the schema marks none (see the module)."""
-    annotations = schema.annotations()
-    if top_level:
-        annotations = {p: a for p, a in annotations.items() if p.count("/") == 1}
-    if not any(key in a for a in annotations.values()):
-        return frozenset(annotations)
-    return frozenset(p for p, a in annotations.items() if a.get(key) is True)
-
-
-def _covered(path: str, marked: frozenset[str]) -> bool:
-    """Whether the field or one of its ancestors is marked (a parent's value includes it)."""
-    parts = path.split("/")
-    return any("/".join(parts[:end]) in marked for end in range(2, len(parts) + 1))

@@ -20,9 +20,12 @@ import pytest
 import tests.servers
 from registry_core import errors
 from registry_core.client import AsyncRegistryClient, RegistryClient, RetryPolicy
+from registry_core.dialects import ExportIssue, ExportResult
 from registry_core.lifecycle import LifecycleState
 from registry_core.models import CompatibilityLevel, SchemaReference, SchemaType, SemVerBump
+from registry_core.responses import ResponseValidation
 from registry_core.service import Registry
+from registry_core.validation.exact import Issue
 from tests.servers import ServerProcess, start_server
 
 SUBJECT = "llm/chat-value"  # a '/' must survive the trip as one path segment
@@ -186,23 +189,67 @@ def test_export_returns_the_dialect_form_and_refuses_unknown_dialects(
 ) -> None:
     client.register(SUBJECT, closed(prompt="string"), "JSON")
     exported = client.export(SUBJECT, dialect="openai")
-    assert {"dialect", "profile", "schema", "warnings", "errors", "lossy"} <= set(exported)
-    assert exported["dialect"] == "openai"
-    assert exported["schema"] is not None
+    assert isinstance(exported, ExportResult) and exported.ok
+    assert (exported.dialect, exported.profile) == ("openai", "openai/2025-11")
+    assert exported.schema is not None and exported.schema["additionalProperties"] is False
+    older = client.export(SUBJECT, 1, dialect="openai", profile="2024-08")
+    assert older.profile == "openai/2024-08"
+    assert client.export(SUBJECT, dialect="openai", profile="openai/2024-08") == older
     with pytest.raises(errors.UnknownDialect):
         client.export(SUBJECT, 1, dialect="no-such-dialect")
+    with pytest.raises(errors.UnknownDialect, match="1999"):
+        client.export(SUBJECT, 1, dialect="openai", profile="1999-01")
+
+
+def test_an_export_the_dialect_cannot_express_is_an_answer_not_an_error(
+    client: RegistryClient,
+) -> None:
+    client.register("odd-value", {"type": "object", "properties": {"a": {"not": {}}}}, "JSON")
+    exported = client.export("odd-value", dialect="openai")
+    assert not exported.ok and exported.schema is None
+    assert all(isinstance(e, ExportIssue) for e in exported.errors)
+    assert [e.path for e in exported.errors] == ["/properties/a/not"]
 
 
 def test_validate_response_explains_what_to_repair(client: RegistryClient) -> None:
     registered = client.register(SUBJECT, closed(prompt="string"), "JSON")
     wrong = client.validate_response('{"prompt": 3}', SUBJECT)
-    assert wrong["valid"] is False
-    assert [(e["path"], e["rule"]) for e in wrong["errors"]] == [("/prompt", "type")]
-    assert isinstance(wrong["repair_instruction"], str) and wrong["repair_instruction"]
-    assert (wrong["subject"], wrong["version"]) == (SUBJECT, 1)
-    assert wrong["schema_id"] == registered.schema_id
+    assert isinstance(wrong, ResponseValidation) and wrong.valid is False
+    assert [(e.path, e.rule) for e in wrong.errors] == [("/prompt", "type")]
+    assert all(isinstance(e, Issue) for e in wrong.errors)
+    assert isinstance(wrong.repair_instruction, str) and wrong.repair_instruction
+    assert (wrong.subject, wrong.version, wrong.source) == (SUBJECT, 1, "json")
+    assert wrong.schema_id == registered.schema_id
     right = client.validate_response({"prompt": "hi"}, SUBJECT, 1)
-    assert right["valid"] is True and right["value"] == {"prompt": "hi"}
+    assert right.valid is True and right.value == {"prompt": "hi"} and right.errors == ()
+
+
+NOTE = {
+    "type": "object",
+    "properties": {"summary": {"type": "string"}, "priority": {"type": "integer", "minimum": 1}},
+    "required": ["summary"],
+    "additionalProperties": False,
+}
+LABELS = {"type": "array", "items": {"type": "string"}}
+
+
+def test_validate_response_reads_a_reply_in_the_exported_shape(client: RegistryClient) -> None:
+    client.register("note-value", NOTE, "JSON")
+    client.register("labels-value", LABELS, "JSON")
+    # what OpenAI strict mode answers: a null on the optional property, an array root wrapped
+    note, labels = {"summary": "s", "priority": None}, {"value": ["a", "b"]}
+    assert client.export("note-value", dialect="openai").schema is not None
+    assert not client.validate_response(note, "note-value").valid  # read as registered
+    restored = client.validate_response(note, "note-value", dialect="openai")
+    assert restored.valid and restored.value == {"summary": "s"}
+    unwrapped = client.validate_response(json.dumps(labels), "labels-value", dialect="openai")
+    assert unwrapped.valid and unwrapped.value == ["a", "b"]
+    older = client.validate_response(labels, "labels-value", dialect="openai", profile="2024-08")
+    assert older.valid and older.value == ["a", "b"]
+    low = client.validate_response({"summary": "s", "priority": 0}, "note-value", dialect="openai")
+    assert [(e.path, e.rule) for e in low.errors] == [("/priority", "minimum")]
+    with pytest.raises(errors.UnknownDialect):
+        client.validate_response(note, "note-value", dialect="no-such-dialect")
 
 
 # --- refusals -----------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """The SDK's retry policy and error mapping against a real local HTTP stub that answers from a
 script: 503 twice then 200 succeeds on the third attempt, a 4xx is never retried, a write that
-must not happen twice is only retried when nothing was sent; and codes the server may send map
-to the core's exception classes."""
+must not happen twice is only retried when nothing was sent; every transport failure the policy
+names, one by one (an httpx mock transport); codes the server may send map to the core's
+exception classes; and the typed LLM answers, read strictly."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import re
 import socket
 import threading
 import time
@@ -29,7 +32,10 @@ from registry_core.client import (
     UnexpectedResponse,
 )
 from registry_core.client.errors import classes_by_code
+from registry_core.dialects import ExportIssue, ExportResult
 from registry_core.lifecycle import LifecycleState
+from registry_core.responses import ResponseValidation
+from registry_core.validation.exact import Issue
 
 FAST = RetryPolicy(attempts=4, initial_delay=0.01, max_delay=0.05)
 VERSION_BODY = {
@@ -381,3 +387,205 @@ def test_invalid_arguments_are_refused_before_any_request(closed_port: str) -> N
         with pytest.raises(errors.InvalidInput, match="not JSON"):
             client.validate([{"at": object()}], "chat-value")
     assert sent == []
+
+
+# --- what is retried, failure by failure ----------------------------------------------------------
+
+
+def failing_once(
+    failure: type[httpx.TransportError], answer: Any
+) -> tuple[httpx.MockTransport, list[str]]:
+    """A transport whose first attempt fails with ``failure`` and whose next ones answer."""
+    sent: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        sent.append(f"{request.method} {request.url.path}")
+        if len(sent) == 1:
+            raise failure("the wire failed", request=request)
+        return httpx.Response(200, json=answer)
+
+    return httpx.MockTransport(handle), sent
+
+
+RETRIED_FOR_READS = [
+    httpx.ConnectTimeout,
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.PoolTimeout,
+    httpx.ConnectError,  # refused: the registry is restarting
+    httpx.RemoteProtocolError,  # dropped mid-exchange: a stale keep-alive connection
+    httpx.ReadError,
+    httpx.WriteError,
+]
+NEVER_RETRIED = [httpx.ProxyError, httpx.UnsupportedProtocol, httpx.LocalProtocolError]
+
+
+@pytest.mark.parametrize("failure", RETRIED_FOR_READS)
+def test_an_idempotent_request_is_retried_after(failure: type[httpx.TransportError]) -> None:
+    transport, sent = failing_once(failure, VERSION_BODY)
+    with RegistryClient("http://registry", retry=FAST, transport=transport) as client:
+        assert client.get_version("chat-value").schema_id == 7
+    assert sent == ["GET /subjects/chat-value/versions/latest"] * 2
+
+
+@pytest.mark.parametrize("failure", NEVER_RETRIED)
+def test_no_request_is_retried_after(failure: type[httpx.TransportError]) -> None:
+    transport, sent = failing_once(failure, VERSION_BODY)
+    with (
+        RegistryClient("http://registry", retry=FAST, transport=transport) as client,
+        pytest.raises(RegistryUnavailable, match=f"a repeat does not cure a {failure.__name__}"),
+    ):
+        client.get_version("chat-value")
+    assert len(sent) == 1
+
+
+@pytest.mark.parametrize("failure", RETRIED_FOR_READS)
+def test_a_proposal_is_retried_only_when_nothing_was_sent(
+    failure: type[httpx.TransportError],
+) -> None:
+    nothing_sent = failure in (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+    transport, sent = failing_once(failure, PROPOSAL_BODY)
+    with RegistryClient("http://registry", retry=FAST, transport=transport) as client:
+        if nothing_sent:
+            assert client.propose("chat-value", '{"type":"string"}', "JSON").id == 3
+        else:
+            with pytest.raises(RegistryUnavailable, match="may have reached the server"):
+                client.propose("chat-value", '{"type":"string"}', "JSON")
+    assert len(sent) == (2 if nothing_sent else 1)
+
+
+def test_the_async_client_follows_the_same_policy() -> None:
+    async def attempts(failure: type[httpx.TransportError]) -> int:
+        sent: list[str] = []
+
+        async def handle(request: httpx.Request) -> httpx.Response:
+            sent.append(request.url.path)
+            if len(sent) == 1:
+                raise failure("the wire failed", request=request)
+            return httpx.Response(200, json=[])
+
+        transport = httpx.MockTransport(handle)
+        async with AsyncRegistryClient(
+            "http://registry", retry=FAST, transport=transport
+        ) as client:
+            with contextlib.suppress(RegistryUnavailable):
+                await client.subjects()
+        return len(sent)
+
+    assert asyncio.run(attempts(httpx.RemoteProtocolError)) == 2
+    assert asyncio.run(attempts(httpx.ProxyError)) == 1
+
+
+# --- typed LLM answers --------------------------------------------------------------------------
+
+EXPORT_BODY = {
+    "dialect": "openai",
+    "profile": "openai/2025-11",
+    "schema": {"type": "object", "properties": {}, "required": [], "additionalProperties": False},
+    "warnings": [{"path": "/maxLength", "keyword": "maxLength", "message": "described"}],
+    "errors": [],
+    "lossy": True,
+}
+VERDICT_BODY = {
+    "valid": False,
+    "value": {"prompt": 3},
+    "errors": [{"path": "/prompt", "rule": "type", "message": "3 is not of type 'string'"}],
+    "repair_instruction": "Fix /prompt.",
+    "subject": "chat-value",
+    "version": 1,
+    "schema_id": 7,
+    "source": "json",
+}
+
+
+def test_export_and_validate_response_answers_are_typed() -> None:
+    with scripted(Reply(200, EXPORT_BODY), retry=NO_RETRIES) as (stub, client):
+        exported = client.export("chat-value", dialect="openai", profile="2025-11")
+    assert isinstance(exported, ExportResult) and exported.ok and exported.lossy
+    assert exported.warnings == (
+        ExportIssue(path="/maxLength", keyword="maxLength", message="described"),
+    )
+    assert exported.to_dict() == EXPORT_BODY
+    assert (
+        stub.seen[0].path
+        == "/subjects/chat-value/versions/latest/export?dialect=openai&profile=2025-11"
+    )
+    with scripted(Reply(200, VERDICT_BODY), retry=NO_RETRIES) as (stub, client):
+        verdict = client.validate_response('{"prompt": 3}', "chat-value", 1)
+    assert isinstance(verdict, ResponseValidation) and not verdict.valid
+    assert verdict.errors == (
+        Issue(path="/prompt", rule="type", message="3 is not of type 'string'"),
+    )
+    assert verdict.to_dict() == VERDICT_BODY
+    assert stub.seen[0].path == "/subjects/chat-value/versions/1/validate-response"  # no query
+
+
+def test_validate_response_sends_the_dialect_and_profile_in_the_query() -> None:
+    with scripted(Reply(200, VERDICT_BODY), retry=NO_RETRIES) as (stub, client):
+        client.validate_response({"value": []}, "chat/a", dialect="openai", profile="2024-08")
+    assert stub.seen[0].path == (
+        "/subjects/chat%2Fa/versions/latest/validate-response?dialect=openai&profile=2024-08"
+    )
+    assert json.loads(stub.seen[0].body) == {"output": {"value": []}}
+
+
+@pytest.mark.parametrize(
+    ("broken", "named"),
+    [
+        ({**EXPORT_BODY, "lossy": "yes"}, "'lossy' should be bool, not 'yes'"),
+        ({**EXPORT_BODY, "warnings": None}, "'warnings' is missing"),
+        (
+            {**EXPORT_BODY, "warnings": [{"path": "", "keyword": 3}]},
+            "at warnings[0]: 'keyword' should be str",
+        ),
+        ({**EXPORT_BODY, "warnings": ["described"]}, "at warnings[0]: expected a JSON object"),
+        ({**EXPORT_BODY, "schema": None}, "'schema' is missing, and 'errors' does not say why"),
+        ({**EXPORT_BODY, "schema": []}, "'schema' should be dict, not []"),
+        (
+            {**EXPORT_BODY, "errors": [{"path": "", "keyword": "not", "message": "no"}]},
+            "'schema' is given although 'errors' lists 1",
+        ),
+    ],
+)
+def test_a_malformed_export_answer_names_the_field(broken: dict[str, Any], named: str) -> None:
+    with (
+        scripted(Reply(200, broken), retry=NO_RETRIES) as (_, client),
+        pytest.raises(UnexpectedResponse, match=re.escape(named)),
+    ):
+        client.export("chat-value", dialect="openai")
+
+
+@pytest.mark.parametrize(
+    ("broken", "named"),
+    [
+        ({k: v for k, v in VERDICT_BODY.items() if k != "value"}, "'value' is missing"),
+        ({**VERDICT_BODY, "valid": True}, "'valid' is true but 'errors' lists 1"),
+        ({**VERDICT_BODY, "errors": []}, "'valid' is false but 'errors' lists 0"),
+        (
+            {**VERDICT_BODY, "errors": [{"path": "/p", "message": "m"}]},
+            "at errors[0]: 'rule' is missing",
+        ),
+        ({**VERDICT_BODY, "schema_id": "7"}, "'schema_id' should be int, not '7'"),
+        ({**VERDICT_BODY, "version": True}, "'version' should be int, not True"),
+        ({**VERDICT_BODY, "repair_instruction": 1}, "'repair_instruction' should be str, not 1"),
+        ({k: v for k, v in VERDICT_BODY.items() if k != "source"}, "'source' is missing"),
+    ],
+)
+def test_a_malformed_verdict_names_the_field(broken: dict[str, Any], named: str) -> None:
+    with (
+        scripted(Reply(200, broken), retry=NO_RETRIES) as (_, client),
+        pytest.raises(UnexpectedResponse, match=re.escape(named)),
+    ):
+        client.validate_response("{}", "chat-value")
+
+
+def test_a_null_value_is_a_value() -> None:
+    no_json = {
+        **VERDICT_BODY,
+        "value": None,
+        "errors": [{"path": "", "rule": "not_json", "message": "no JSON value found"}],
+        "source": "none",
+    }
+    with scripted(Reply(200, no_json), retry=NO_RETRIES) as (_, client):
+        verdict = client.validate_response("I cannot answer that.", "chat-value")
+    assert verdict.value is None and verdict.errors[0].rule == "not_json"

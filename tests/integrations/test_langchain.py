@@ -8,6 +8,7 @@ import asyncio
 import json
 from typing import Any
 
+import jsonschema
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
@@ -15,6 +16,7 @@ from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, Prom
 from langchain_core.tracers.run_collector import RunCollectorCallbackHandler
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 
+from registry_core.dialects import DIALECTS
 from registry_core.errors import UnknownDialect
 from registry_core.integrations import ResponseInvalid, StructuredOutputUnavailable
 from registry_core.integrations.langchain import (
@@ -24,8 +26,10 @@ from registry_core.integrations.langchain import (
     validating,
 )
 from registry_core.integrations.prompt_check import ProblemKind, TemplateCheck
+from registry_core.integrations.providers import PROVIDER_ALIASES, PROVIDER_DIALECTS, dialect_for
 from registry_core.responses import ResponseValidation
 from registry_core.service import Registry
+from registry_core.validation.exact import RULE_NOT_JSON
 
 PROMPT_INPUT = {
     "type": "object",
@@ -244,18 +248,51 @@ def test_an_avro_prompt_input_schema_works_too(registry: Registry) -> None:
 # --- structured output ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("provider", ["openai", "anthropic", "google", "gemini", "vllm"])
+@pytest.mark.parametrize(
+    ("provider", "dialect"),
+    [
+        ("openai", "openai"),
+        ("anthropic", "anthropic"),
+        ("gemini", "gemini"),  # a dialect name is itself: responseSchema
+        ("gemini-json", "gemini-json"),
+        ("google", "gemini-json"),  # the alias: responseJsonSchema, what google-genai recommends
+        ("vllm", "vllm-xgrammar"),
+        ("vllm-guidance", "vllm-guidance"),
+    ],
+)
 def test_structured_output_schemas_are_accepted_by_langchains_converters(
-    reg: Registry, provider: str
+    reg: Registry, provider: str, dialect: str
 ) -> None:
     schema = as_structured_output(reg, "answer-value", provider)
     assert schema["title"] == "answer-value"  # LangChain names the schema by its title
     assert schema["description"] == "A short answer with its confidence."
+    exported = reg.export("answer-value", dialect=dialect).schema
+    assert exported is not None
+    assert {k: v for k, v in schema.items() if k not in ("title", "description")} == {
+        k: v for k, v in exported.items() if k not in ("title", "description")
+    }
     tool = convert_to_openai_tool(schema, strict=True)
     assert tool["function"]["name"] == "answer-value"
     assert tool["function"]["strict"] is True
     assert set(tool["function"]["parameters"]["properties"]) == {"answer", "confidence"}
     assert convert_to_json_schema(schema)["title"] == "answer-value"
+
+
+def test_gemini_means_the_response_schema_dialect_and_google_the_json_one(reg: Registry) -> None:
+    response_schema = as_structured_output(reg, "answer-value", "gemini")
+    assert response_schema["type"] == "OBJECT"  # the OpenAPI subset's upper-case types
+    assert response_schema["properties"]["answer"] == {"type": "STRING", "maxLength": 40}
+    json_schema = as_structured_output(reg, "answer-value", "google")
+    assert json_schema["type"] == "object"
+
+
+def test_exact_dialect_names_win_over_provider_aliases() -> None:
+    for dialect in DIALECTS:
+        assert dialect_for(dialect) == dialect
+        assert dialect_for(f" {dialect.upper()} ") == dialect
+        assert PROVIDER_DIALECTS[dialect] == dialect
+    assert not set(PROVIDER_ALIASES) & set(DIALECTS)
+    assert (dialect_for("google"), dialect_for("vllm")) == ("gemini-json", "vllm-xgrammar")
 
 
 def test_structured_output_describes_an_undescribed_schema(reg: Registry) -> None:
@@ -281,8 +318,11 @@ def test_structured_output_refuses_what_the_dialect_cannot_express(reg: Registry
 
 
 def test_an_unknown_provider_names_the_known_ones(reg: Registry) -> None:
-    with pytest.raises(UnknownDialect, match="not one of openai, anthropic, google"):
+    with pytest.raises(UnknownDialect) as refused:
         as_structured_output(reg, "answer-value", "cohere")
+    message = str(refused.value)
+    assert "'cohere' is neither a dialect (openai, anthropic, gemini, gemini-json" in message
+    assert "nor a provider alias (google (gemini-json), vllm (vllm-xgrammar))" in message
 
 
 # --- the validating runnable ----------------------------------------------------------------
@@ -327,7 +367,7 @@ def test_on_invalid_return_hands_back_the_verdict(reg: Registry) -> None:
     chain = fake_model("I cannot answer that.") | runnable
     verdict = chain.invoke("q")
     assert isinstance(verdict, ResponseValidation)
-    assert not verdict.valid and verdict.errors[0].rule == "json"
+    assert not verdict.valid and verdict.errors[0].rule == RULE_NOT_JSON
     assert (verdict.subject, verdict.version, verdict.schema_id) == ("answer-value", 1, 2)
 
 
@@ -368,3 +408,83 @@ def test_latest_is_pinned_when_the_runnable_is_built(reg: Registry) -> None:
 def test_on_invalid_must_be_raise_or_return(reg: Registry) -> None:
     with pytest.raises(ValueError, match="'raise' or 'return'"):
         validating(reg, "answer-value", on_invalid="ignore")  # type: ignore[arg-type]
+
+
+def test_a_wrong_reply_dialect_fails_when_the_chain_is_built(reg: Registry) -> None:
+    with pytest.raises(ValueError, match="not both"):
+        validating(reg, "answer-value", dialect="openai", provider="openai")
+    with pytest.raises(ValueError, match="needs the dialect or provider"):
+        validating(reg, "answer-value", profile="2024-08")
+    with pytest.raises(UnknownDialect, match="cohere"):
+        validating(reg, "answer-value", provider="cohere")
+    with pytest.raises(UnknownDialect, match="unknown dialect 'google'"):
+        validating(reg, "answer-value", dialect="google")  # an alias is not a dialect
+    with pytest.raises(UnknownDialect, match="unknown profile '1999-01'"):
+        validating(reg, "answer-value", provider="openai", profile="1999-01")
+    runnable = validating(reg, "answer-value", provider="google")
+    assert (runnable.dialect, runnable.profile) == ("gemini-json", None)
+    assert validating(reg, "answer-value", dialect=" OpenAI ").dialect == "openai"
+
+
+# --- structured output and validation together ----------------------------------------------
+
+NOTE = {
+    "type": "object",
+    "properties": {
+        "summary": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "priority": {"type": "integer", "minimum": 1},
+    },
+    "required": ["summary"],
+    "additionalProperties": False,
+}
+LABELS = {"type": "array", "items": {"type": "string"}}
+
+
+def exported_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema a provider enforces (LangChain's title and description aside)."""
+    return {k: v for k, v in schema.items() if k not in ("title", "description")}
+
+
+@pytest.mark.parametrize(
+    ("subject", "schema", "reply", "restored"),
+    [
+        (
+            "note-value",
+            NOTE,
+            {"summary": "short", "tags": None, "priority": None},
+            {"summary": "short"},
+        ),
+        ("labels-value", LABELS, {"value": ["a", "b"]}, ["a", "b"]),
+    ],
+    ids=["optional-properties", "array-root"],
+)
+def test_replies_in_the_exported_shape_pass_the_validating_step(
+    registry: Registry,
+    subject: str,
+    schema: dict[str, Any],
+    reply: dict[str, Any],
+    restored: Any,
+) -> None:
+    registry.register(subject, json.dumps(schema), "JSON")
+    structured = as_structured_output(registry, subject, "openai")
+    # the fake model answers as OpenAI strict mode would: exactly the exported schema
+    jsonschema.validate(reply, exported_body(structured))
+    text = json.dumps(reply)
+    chain = fake_model(text) | validating(registry, subject, provider="openai")
+    assert chain.invoke("q") == restored
+    # read as the registered schema instead, the same reply fails: the dialect is what fixes it
+    verdict = (fake_model(text) | validating(registry, subject, on_invalid="return")).invoke("q")
+    assert isinstance(verdict, ResponseValidation) and not verdict.valid
+
+
+def test_a_restored_reply_is_still_checked_against_the_registered_schema(
+    registry: Registry,
+) -> None:
+    registry.register("note-value", json.dumps(NOTE), "JSON")
+    reply = {"summary": "short", "tags": None, "priority": 0}  # below the registered minimum
+    chain = fake_model(json.dumps(reply)) | validating(registry, "note-value", dialect="openai")
+    with pytest.raises(ResponseInvalid) as failed:
+        chain.invoke("q")
+    assert [(e.path, e.rule) for e in failed.value.validation.errors] == [("/priority", "minimum")]
+    assert failed.value.value == {"summary": "short", "priority": 0}

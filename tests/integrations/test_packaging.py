@@ -4,6 +4,7 @@ framework, a missing extra says which one to install, and the extras are declare
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import subprocess
 import sys
 import tomllib
@@ -14,20 +15,8 @@ import pytest
 import registry_core.integrations
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBMODULES = [
-    "errors",
-    "filters",
-    "langchain",
-    "llamaindex",
-    "model_builder",
-    "model_checks",
-    "prompt_check",
-    "providers",
-    "pydantic",
-    "registered",
-    "reindex",
-    "templates",
-]
+# every module of the package, so that one added later is checked too
+SUBMODULES = sorted(m.name for m in pkgutil.iter_modules(registry_core.integrations.__path__))
 
 
 def run(code: str) -> subprocess.CompletedProcess[str]:
@@ -71,6 +60,7 @@ def test_a_missing_extra_names_the_install_command(module: str, blocked: str, ex
 
 
 def test_every_public_name_exists() -> None:
+    assert {"langchain", "llamaindex", "pydantic", "schema_nav"} <= set(SUBMODULES)
     for name in registry_core.integrations.__all__:
         assert hasattr(registry_core.integrations, name), name
     for sub in SUBMODULES:

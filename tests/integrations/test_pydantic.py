@@ -401,6 +401,21 @@ def test_check_model_with_a_provider_reports_the_dialects_errors_and_warnings(
     assert anthropic.export is not None and anthropic.export.dialect == "anthropic"
 
 
+@pytest.mark.parametrize(
+    ("provider", "dialect"),
+    [("gemini", "gemini"), ("gemini-json", "gemini-json"), ("google", "gemini-json")],
+)
+def test_check_model_reaches_both_gemini_dialects(
+    registry: Registry, provider: str, dialect: str
+) -> None:
+    report = check_model(registry, "bounded-value", Bounded, provider=provider)
+    assert report.export is not None and report.export.dialect == dialect
+    assert report.export.schema is not None
+    kind = report.export.schema["properties"]["kind"]
+    # responseSchema (the OpenAPI subset) writes types in upper case; responseJsonSchema does not
+    assert kind["type"] == ("STRING" if dialect == "gemini" else "string")
+
+
 def test_a_registered_model_round_trips_through_generation(registry: Registry) -> None:
     register_model(registry, "answer-value", AnswerV2)
     generated = model_from_schema(registry, "answer-value")
