@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from registry_core.validation.exact import Issue
+from registry_core.validation.exact import RULE_NOT_JSON, RULE_TOO_DEEP, Issue
 
 __all__ = [
     "Extracted",
@@ -37,11 +37,29 @@ __all__ = [
 # At most this many problems are listed in a repair instruction: a model fixes a handful of
 # named problems better than a wall of them, and the next round reports whatever is left.
 MAX_LISTED = 10
+# Deeper replies are refused before validation: far beyond any record shape, and the verdict
+# echoes the value as JSON, whose encoder (orjson) stops at 255 levels; native validators
+# overflow their stack (and crash) not much deeper than a few thousand.
+MAX_DEPTH = 250
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _JSON_LABELS = frozenset({"json", "jsonc", "json5", "javascript", "js"})
-_DECODER = json.JSONDecoder()
+
+
 _OPENER = re.compile(r"[{\[]")
+
+
+class _NotJson(ValueError):
+    """Text the standard library would accept that JSON does not (NaN, Infinity)."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not JSON (JSON has no NaN or Infinity)")
+
+
+# Strict: Python's json takes NaN and Infinity by default, JSON does not.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_TOO_DEEP = "the JSON value is nested too deeply to be read"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -95,11 +113,24 @@ def _where(text: str, error: json.JSONDecodeError, offset: int = 0) -> str:
     return f"line {line} column {column}: {error.msg}"
 
 
+def _parse(text: str, where: str = "") -> tuple[bool, Any, str | None]:
+    """(parsed, value, why not): the whole of ``text`` as one strict JSON value."""
+    try:
+        return True, _DECODER.decode(text), None
+    except json.JSONDecodeError as exc:
+        return False, None, where + _where(text, exc)
+    except _NotJson as exc:
+        return False, None, where + str(exc)
+    except RecursionError:
+        return False, None, where + _TOO_DEEP
+
+
 def _decode_embedded(text: str) -> tuple[Any, str | None] | None:
-    """The longest complete JSON object or array inside ``text``, or the first failure.
+    """The longest complete JSON object or array inside ``text``, or why there is none.
 
     The longest, not the first: prose like "as shown in [1], here it is: {...}" holds a small
-    array before the answer.
+    array before the answer. A value the output ends inside (a reply cut off at the token
+    limit) ends the search: whatever decodes inside it is a fragment, not the answer.
     """
     best: tuple[int, Any] | None = None
     first_failure: str | None = None
@@ -109,17 +140,19 @@ def _decode_embedded(text: str) -> tuple[Any, str | None] | None:
         try:
             value, end = _DECODER.raw_decode(text, start)
         except json.JSONDecodeError as exc:
-            cut_off = exc.pos >= len(text) or exc.msg.startswith("Unterminated string")
-            if cut_off and best is None:
-                # Cut off (a reply that hit the token limit): the values nested inside it are
-                # fragments, not the answer.
-                return None, "the JSON value is incomplete, the output ends inside it (" + (
-                    _where(text, exc) + ")"
-                )
+            if exc.pos >= len(text) or exc.msg.startswith("Unterminated string"):
+                where = _where(text, exc)
+                return None, f"the JSON value is incomplete, the output ends inside it ({where})"
             if first_failure is None:
                 first_failure = _where(text, exc)
             position = start + 1
             continue
+        except _NotJson as exc:
+            first_failure = first_failure or str(exc)
+            position = start + 1
+            continue
+        except RecursionError:
+            return None, _TOO_DEEP
         if best is None or end - start > best[0]:
             best = (end - start, value)
         position = end
@@ -140,21 +173,18 @@ def extract_json(output: Any) -> Extracted:
     text = output.strip()
     if not text:
         return Extracted(found=False, problem="the output is empty")
-    try:
-        return Extracted(found=True, value=json.loads(text), source="json")
-    except json.JSONDecodeError as exc:
-        whole_failure = _where(text, exc)
+    parsed, value, whole_failure = _parse(text)
+    if parsed:
+        return Extracted(found=True, value=value, source="json")
     fences = sorted(
         _FENCE.finditer(text), key=lambda m: m.group(1).lower() not in _JSON_LABELS
     )  # stable: labelled blocks first, each group in text order
     fence_failure: str | None = None
     for fence in fences:
-        body = fence.group(2)
-        try:
-            return Extracted(found=True, value=json.loads(body), source="fenced")
-        except json.JSONDecodeError as exc:
-            if fence_failure is None:
-                fence_failure = "in the fenced block, " + _where(body, exc)
+        parsed, value, failure = _parse(fence.group(2), "in the fenced block, ")
+        if parsed:
+            return Extracted(found=True, value=value, source="fenced")
+        fence_failure = fence_failure or failure
     embedded = _decode_embedded(text)
     if embedded is not None and embedded[1] is None:
         return Extracted(found=True, value=embedded[0], source="embedded")
@@ -166,14 +196,37 @@ def extract_json(output: Any) -> Extracted:
 
 def no_json_issue(extracted: Extracted) -> Issue:
     """The single issue of an output without a JSON value."""
-    return Issue(path="", rule="json", message=f"no JSON value found ({extracted.problem})")
+    return Issue(path="", rule=RULE_NOT_JSON, message=f"no JSON value found ({extracted.problem})")
+
+
+def nested_too_deeply(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether a parsed value nests lists and objects deeper than ``limit`` (checked without
+    recursion: native validators overflow their stack on absurd depths, and crash)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list | tuple):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def too_deep_issue() -> Issue:
+    """The single issue of a parsed value nested deeper than the validator can follow."""
+    return Issue(path="", rule=RULE_TOO_DEEP, message=_TOO_DEEP)
 
 
 def repair_instruction(errors: tuple[Issue, ...] | list[Issue]) -> str | None:
     """A short message to send back to the model: what is wrong where, and what to answer."""
     if not errors:
         return None
-    if len(errors) == 1 and errors[0].rule == "json":
+    if len(errors) == 1 and errors[0].rule in (RULE_NOT_JSON, RULE_TOO_DEEP):
         return (
             f"Your previous reply could not be read as JSON: {errors[0].message}. "
             "Reply again with only the JSON value the schema asks for: no prose, no code fence, "

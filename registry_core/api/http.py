@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 import orjson
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse
 
 from registry_core.errors import InvalidInput, InvalidSchema, RegistryError, SchemaTooLarge
 from registry_core.models import SchemaReference, parse_version
@@ -36,7 +36,7 @@ ACCEPTED_CONTENT_TYPES = frozenset(
 )
 
 
-class SchemaRegistryResponse(Response):
+class SchemaRegistryResponse(JSONResponse):
     """JSON in the registry's own media type, serialised with orjson."""
 
     media_type = CONTENT_TYPE

@@ -92,13 +92,24 @@ def _profile_line(row: dict[str, object]) -> str:
 @click.command("validate-response")
 @click.argument("target", metavar="SUBJECT[:VERSION]")
 @click.argument("reply", metavar="FILE", default="-")
+@click.option("--dialect", "-d", default=None, help="The dialect the schema was exported to.")
+@click.option("--profile", default=None, help="The profile of that dialect (default: current).")
 @json_option
 @click.pass_context
-def validate_response(ctx: click.Context, target: str, reply: str, as_json: bool) -> None:
+def validate_response(
+    ctx: click.Context,
+    target: str,
+    reply: str,
+    dialect: str | None,
+    profile: str | None,
+    as_json: bool,
+) -> None:
     """Check a model's reply (FILE, or stdin) against a registered version.
 
-    The JSON may be the whole reply, a fenced block or inside prose. Prints each problem with
-    its JSON pointer and a repair instruction for the model; exit 1 when the reply fails.
+    The JSON may be the whole reply, a fenced block or inside prose. With --dialect, the reply
+    is read back from the exported shape first (OpenAI's nulls on optional properties, a
+    wrapped root). Prints each problem with its JSON pointer and a repair instruction for the
+    model; exit 1 when the reply fails.
     """
     if reply == "-":
         text = sys.stdin.read()
@@ -110,7 +121,9 @@ def validate_response(ctx: click.Context, target: str, reply: str, as_json: bool
         except (OSError, UnicodeDecodeError) as exc:
             raise click.UsageError(f"cannot read reply file {reply}: {exc}") from None
     subject, version = split_target(target)
-    result = _registry(ctx).validate_response(text, subject, version)
+    result = _registry(ctx).validate_response(
+        text, subject, version, dialect=dialect, profile=profile
+    )
 
     def human() -> str:
         where = f"{result.subject} v{result.version} (id {result.schema_id})"

@@ -14,6 +14,7 @@ from registry_core.service.validation import ValidationMixin
 if TYPE_CHECKING:
     from registry_core.dialects import ExportResult
     from registry_core.responses import ResponseValidation
+    from registry_core.validation import Issue
 
 __all__ = ["RESPONSE_VALIDATIONS", "LLMMixin", "export_name"]
 
@@ -65,38 +66,67 @@ class LLMMixin(ValidationMixin):
         )
 
     def validate_response(
-        self, output: Any, subject: str, version: int | str = LATEST
+        self,
+        output: Any,
+        subject: str,
+        version: int | str = LATEST,
+        *,
+        dialect: str | None = None,
+        profile: str | None = None,
     ) -> ResponseValidation:
         """Check a model's output against the registered (canonical) schema.
 
         ``output`` is the raw reply text (the JSON may sit in a fenced block or inside prose),
-        bytes, or an already parsed value. Returns every problem with its JSON pointer and a
-        short repair instruction to send back to the model; counted on ``/metrics`` per subject,
-        version and outcome.
+        bytes, or an already parsed value. With the ``dialect`` (and ``profile``) the schema was
+        exported to, the reply is first brought back from the exported shape (a non-object root
+        unwrapped from ``{"value": ...}``, the nulls OpenAI strict mode puts on optional
+        properties dropped). Returns every problem with its JSON pointer and a short repair
+        instruction to send back to the model; counted on ``/metrics`` per subject, version and
+        outcome.
         """
         from registry_core.responses import (
             ResponseValidation,
             extract_json,
+            nested_too_deeply,
             no_json_issue,
             repair_instruction,
+            too_deep_issue,
         )
 
         engine, found = self._engine(subject, version)
+        if dialect is not None:
+            from registry_core.dialects import get_profile
+
+            get_profile(dialect, profile)  # an unknown dialect is refused before anything else
         extracted = extract_json(output)
-        if extracted.found:
-            failures = engine.check_objects([extracted.value])
-            errors = tuple(failures[0][1]) if failures else ()
-            outcome = "invalid" if errors else "valid"
-        else:
+        value = extracted.value
+        errors: tuple[Issue, ...]
+        if not extracted.found:
             errors = (no_json_issue(extracted),)
-            outcome = "no_json"
+        else:
+            try:
+                if dialect is not None:
+                    from registry_core.dialects import restore_reply
+
+                    view = engine.view
+                    value = restore_reply(
+                        value, view.document, dialect, profile=profile, resources=view.resources
+                    )
+                if nested_too_deeply(value):
+                    errors, value = (too_deep_issue(),), None
+                else:
+                    # The reply as it is: a null is a null, not an absent cell as in tables.
+                    errors = tuple(engine.records.check_object(value) or ())
+            except RecursionError:
+                errors = (too_deep_issue(),)
+        outcome = "no_json" if not extracted.found else "invalid" if errors else "valid"
         labels = (found.subject, str(found.version))
         RESPONSE_VALIDATIONS.labels(*labels, outcome).inc()
         for issue in errors:
             RESPONSE_ERRORS.labels(*labels, issue.rule).inc()
         return ResponseValidation(
             valid=not errors,
-            value=extracted.value,
+            value=value,
             errors=errors,
             repair_instruction=repair_instruction(errors),
             subject=found.subject,

@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from registry_core.errors import InvalidInput
-from registry_core.validation.exact import Issue
+from registry_core.validation.exact import RULE_TOO_DEEP, Issue
 from registry_core.validation.inputs import EXTENSIONS
 from registry_core.validation.records import JsonView, RecordValidator
 from registry_core.validation.report import ValidationReport
@@ -92,7 +92,10 @@ class Engine:
         out = []
         root = self.view.document
         for position, value in enumerate(values):
-            issues = self.records.check_object(self.json.convert(value, root))
+            try:
+                issues = self.records.check_object(self.json.convert(value, root))
+            except RecursionError:  # a record nested deeper than any schema means
+                issues = [Issue("", RULE_TOO_DEEP, "the record is nested too deeply to validate")]
             if issues:
                 out.append((position, issues))
         return out

@@ -14,7 +14,8 @@ from registry_core.validation.view import SchemaView
 
 __all__ = ["RULE_NOT_JSON", "ExactValidator", "Issue"]
 
-RULE_NOT_JSON = "not_json"  # a JSONL line that does not parse
+RULE_NOT_JSON = "not_json"  # a JSONL line (or a model's reply) that does not parse
+RULE_TOO_DEEP = "too_deep"  # nested deeper than a validator can follow
 _DRAFTS = {
     "http://json-schema.org/draft-04/schema": jsonschema_rs.Draft4Validator,
     "http://json-schema.org/draft-06/schema": jsonschema_rs.Draft6Validator,

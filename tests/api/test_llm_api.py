@@ -54,7 +54,20 @@ def test_validate_response_over_http_with_counters(server: ServerProcess) -> Non
         prose = http.post(
             "/subjects/triage/versions/1/validate-response", json={"output": "I can't."}
         ).json()
-        assert prose["valid"] is False and prose["errors"][0]["rule"] == "json"
+        assert prose["valid"] is False and prose["errors"][0]["rule"] == "not_json"
+
+        strict = {**GOOD, "tags": None}  # as OpenAI strict mode answers an optional property
+        read_back = http.post(
+            "/subjects/triage/versions/1/validate-response",
+            params={"dialect": "OPENAI"},
+            json={"output": json.dumps(strict)},
+        ).json()
+        assert read_back["valid"] is True and "tags" not in read_back["value"]
+        unknown_dialect = http.post(
+            "/subjects/triage/versions/1/validate-response?dialect=cohere", json={"output": "{}"}
+        )
+        assert unknown_dialect.status_code == 422
+        assert unknown_dialect.json()["error_code"] == 42211
 
         missing = http.post("/subjects/triage/versions/1/validate-response", json={"text": "x"})
         assert missing.status_code == 422 and "'output'" in missing.json()["message"]
@@ -64,7 +77,7 @@ def test_validate_response_over_http_with_counters(server: ServerProcess) -> Non
         metrics = http.get("/metrics").text
         labels = {"subject": "triage", "version": "1"}
         name = "llmsr_response_validations_total"
-        assert _metric(metrics, name, **labels, outcome="valid") == 1
+        assert _metric(metrics, name, **labels, outcome="valid") == 2
         assert _metric(metrics, name, **labels, outcome="invalid") == 1
         assert _metric(metrics, name, **labels, outcome="no_json") == 1
         errors = "llmsr_response_validation_errors_total"
@@ -140,3 +153,32 @@ def test_an_inexpressible_schema_exports_as_errors_with_pointers(server: ServerP
         assert [(e["path"], e["keyword"]) for e in body["errors"]] == [
             ("/properties/pair/prefixItems", "prefixItems")
         ]
+
+
+def test_hostile_input_gets_an_answer_not_a_500(server: ServerProcess) -> None:
+    anything = {"type": "array", "items": {"$ref": "#"}}
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        http.post(
+            "/subjects/nested/versions", json={"schema": json.dumps(anything), "schemaType": "JSON"}
+        ).raise_for_status()
+        deep_text = http.post(
+            "/subjects/nested/versions/1/validate-response", json={"output": "[" * 100_000}
+        )
+        assert deep_text.status_code == 200, deep_text.text
+        [problem] = deep_text.json()["errors"]
+        assert problem["rule"] == "not_json" and "nested too deeply" in problem["message"]
+        deep_value = "[" * 1000 + "]" * 1000  # orjson's limit is 1024 levels
+        answer = http.post(
+            "/subjects/nested/versions/1/validate",
+            content='{"records": [' + deep_value + "]}",
+            headers={"content-type": "application/json"},
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["failures"][0]["errors"][0]["rule"] == "too_deep"
+        reply = http.post(
+            "/subjects/nested/versions/1/validate-response",
+            content='{"output": ' + deep_value + "}",
+            headers={"content-type": "application/json"},
+        )
+        assert reply.status_code == 200 and reply.json()["errors"][0]["rule"] == "too_deep"
+        assert http.get("/health").status_code == 200

@@ -53,6 +53,11 @@ def test_validate_response_exit_codes_and_repair_instruction(
     code, out, _ = run("validate-response", "triage", str(bad), "--json")
     assert code == 1 and json.loads(out)["errors"][0]["path"] == "/priority"
 
+    strict = tmp_path / "strict.txt"
+    strict.write_text(json.dumps({**GOOD, "tags": None}))
+    assert run("validate-response", "triage", str(strict))[0] == 1
+    assert run("validate-response", "triage", str(strict), "--dialect", "openai")[0] == 0
+
     code, _, err = run("validate-response", "triage", str(tmp_path / "missing.txt"))
     assert code == 2 and "reply file not found" in err
     code, _, err = run("validate-response", "nope", str(good))

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 from pydantic import BaseModel
 
-from registry_core import Registry, SubjectNotFound, VersionNotFound
+from registry_core import Registry, SubjectNotFound, UnknownDialect, VersionNotFound
 from registry_core.responses import extract_json, repair_instruction
 from registry_core.validation.exact import Issue
 
@@ -67,6 +67,11 @@ def test_a_parsed_value_or_a_pydantic_model_is_taken_as_it_is() -> None:
         # cut off at the token limit: the nested {"x": 1} is a fragment, not the answer
         ('{"category": "bug", "meta": {"x": 1}, "summary": "Cra', "incomplete"),
         ('```json\n{"category": "bug",, }\n```', "in the fenced block, line 1 column 20"),
+        # cut off after earlier JSON: neither the [1] nor the nested object is the answer
+        ('See [1]. Answer: {"a": {"b": 1}, "c": "tru', "incomplete"),
+        ('{"score": NaN}', "NaN is not JSON"),
+        ("Result: " + "[" * 100_000, "nested too deeply"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
         (b"\xff\xfe", "not UTF-8"),
     ],
 )
@@ -114,7 +119,7 @@ def test_validate_response_reports_every_problem_and_counts_outcomes(registry: R
     assert bad.to_dict()["errors"][0].keys() == {"path", "rule", "message"}
 
     cut = registry.validate_response('{"category": "bug", "prio', "triage-response")
-    assert not cut.valid and [e.rule for e in cut.errors] == ["json"]
+    assert not cut.valid and [e.rule for e in cut.errors] == ["not_json"]
     assert cut.repair_instruction is not None and "complete" in cut.repair_instruction
 
     after = {
@@ -148,3 +153,47 @@ def test_validate_response_names_an_unknown_subject_or_version(registry: Registr
     registry.register("triage-response", json.dumps(TRIAGE), "JSON")
     with pytest.raises(VersionNotFound):
         registry.validate_response("{}", "triage-response", 7)
+
+
+def test_a_reply_is_judged_as_written_null_is_not_absent(registry: Registry) -> None:
+    """Tables read a null cell as an absent one; a model's reply is read as it is."""
+    registry.register("triage-response", json.dumps(TRIAGE), "JSON")
+    extra_null = registry.validate_response({**GOOD, "owner": None}, "triage-response")
+    assert [(e.path, e.rule) for e in extra_null.errors] == [("", "additional_properties")]
+    null_summary = registry.validate_response({**GOOD, "summary": None}, "triage-response")
+    assert [(e.path, e.rule) for e in null_summary.errors] == [("/summary", "type")]
+    assert "is a required property" not in (null_summary.repair_instruction or "")
+
+
+def test_a_parsed_value_nested_too_deeply_is_an_issue_not_a_crash(registry: Registry) -> None:
+    registry.register("anything", json.dumps({"type": "array", "items": {"$ref": "#"}}), "JSON")
+    deep: list[object] = []
+    for _ in range(50_000):
+        deep = [deep]
+    verdict = registry.validate_response(deep, "anything")
+    assert not verdict.valid and verdict.errors[0].rule == "too_deep"
+    assert "nested too deeply" in verdict.errors[0].message
+
+
+def test_a_reply_in_the_exported_shape_is_read_back_before_it_is_checked(
+    registry: Registry,
+) -> None:
+    """OpenAI strict makes optional properties required and nullable, and wraps a non-object
+    root in {"value": ...}: a reply that follows the export is valid once read back."""
+    registry.register("triage-response", json.dumps(TRIAGE), "JSON")
+    strict_reply = {**GOOD, "tags": None}  # the export made the optional tags nullable
+    assert not registry.validate_response(strict_reply, "triage-response").valid
+    restored = registry.validate_response(strict_reply, "triage-response", dialect="openai")
+    assert restored.valid and restored.value == {k: v for k, v in GOOD.items() if k != "tags"}
+    # a null the export did not add is still an error
+    bad = registry.validate_response({**GOOD, "summary": None}, "triage-response", dialect="OpenAI")
+    assert [(e.path, e.rule) for e in bad.errors] == [("/summary", "type")]
+
+    labels = {"type": "array", "items": {"type": "string"}, "minItems": 1}
+    registry.register("labels", json.dumps(labels), "JSON")
+    for dialect in ("openai", "anthropic"):
+        wrapped = registry.validate_response('{"value": ["a", "b"]}', "labels", dialect=dialect)
+        assert wrapped.valid and wrapped.value == ["a", "b"], dialect
+    assert registry.validate_response('["a"]', "labels", dialect="gemini-json").valid
+    with pytest.raises(UnknownDialect):
+        registry.validate_response("[]", "labels", dialect="cohere")
