@@ -11,7 +11,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry_core.errors import (
     IncompatibleSchema,
@@ -22,8 +22,10 @@ from registry_core.errors import (
     SubjectNotFound,
 )
 from registry_core.models import CompatibilityLevel, CompatibilityReport, SchemaType, SubjectVersion
-from registry_core.service import Registry
 from registry_core.starters.catalog import Starter, StarterVersion, get_starter, starters
+
+if TYPE_CHECKING:  # the service (the database stack) loads when a registry is passed in
+    from registry_core.service import Registry
 
 __all__ = [
     "DEFAULT_ACTOR",
