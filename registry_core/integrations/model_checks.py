@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from registry_core.formats.jsonschema_format import DRAFTS
 from registry_core.integrations.schema_nav import local_target
-from registry_core.validation.exact import ExactValidator
+from registry_core.validation.exact import ExactValidator, fractional_multiple_of
 from registry_core.validation.view import SchemaView
 
 __all__ = ["NodeChecker", "plain"]
@@ -45,7 +45,7 @@ class NodeChecker:
         self.defs = {k: document[k] for k in ("$defs", "definitions") if k in document}
         # The registry judges a document with a fractional multipleOf anywhere by the jsonschema
         # package (registry_core.validation.exact); so must every part of it here.
-        self.reference = _fractional_multiple_of(document)
+        self.reference = fractional_multiple_of(document)
 
     def keywords(self, keywords: dict[str, Any], document: Any) -> Check | None:
         """A check of ``keywords`` at a node, or None when they refer out of ``$defs``."""
@@ -125,14 +125,3 @@ def _refs_stay_in_defs(nodes: Iterable[Any], document: Any, seen: set[str]) -> b
                 v for k, v in node.items() if k not in ("enum", "const", "default", "examples")
             )
     return True
-
-
-def _fractional_multiple_of(node: Any) -> bool:
-    if isinstance(node, dict):
-        value = node.get("multipleOf")
-        if isinstance(value, float) and not value.is_integer():
-            return True
-        return any(_fractional_multiple_of(v) for v in node.values())
-    if isinstance(node, list):
-        return any(_fractional_multiple_of(v) for v in node)
-    return False

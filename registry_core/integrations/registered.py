@@ -8,13 +8,13 @@ JSON Schema form of an Avro record drops a field's extra attributes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from avro import schema as avro_schema
 
-from registry_core.formats import ParsedSchema, ResolvedReference, format_for
+from registry_core.formats import ParsedSchema
 from registry_core.integrations.schema_nav import (
     Flagged,
     flagged,
@@ -22,7 +22,7 @@ from registry_core.integrations.schema_nav import (
     resolve,
     type_keyword,
 )
-from registry_core.models import LATEST, SchemaReference, SchemaType, SubjectVersion
+from registry_core.models import LATEST, SchemaType, SubjectVersion
 from registry_core.validation.view import SchemaView, schema_view
 
 if TYPE_CHECKING:
@@ -85,36 +85,9 @@ class RegisteredSchema:
 
 
 def load(registry: Registry, subject: str, version: int | str = LATEST) -> RegisteredSchema:
-    """Read and parse one version (its references resolved) through the public API."""
-    found = registry.get_version(subject, version)
-    resolved = _resolve_references(registry, found.references, ())
-    parsed = format_for(found.schema_type).parse(found.schema, resolved)
+    """Read and parse one version (its references resolved by the registry)."""
+    parsed, found = registry.parsed_version(subject, version)
     return RegisteredSchema(version=found, parsed=parsed, view=schema_view(parsed))
-
-
-def _resolve_references(
-    registry: Registry, references: Sequence[SchemaReference], seen: tuple[str, ...]
-) -> list[ResolvedReference]:
-    """References with their texts, dependencies first (what the parsers need)."""
-    out: list[ResolvedReference] = []
-    for ref in references:
-        target = registry.get_version(ref.subject, ref.version, deleted=True)
-        key = f"{target.subject}:{target.version}"
-        if key in seen:  # registration refuses cycles; never loop on a corrupt store
-            continue
-        for dep in _resolve_references(registry, target.references, (*seen, key)):
-            if all(dep.name != r.name for r in out):
-                out.append(dep)
-        out.append(
-            ResolvedReference(
-                name=ref.name,
-                subject=target.subject,
-                version=target.version,
-                schema=target.schema,
-                schema_type=target.schema_type,
-            )
-        )
-    return out
 
 
 def json_types(node: Any, document: Any) -> frozenset[str]:

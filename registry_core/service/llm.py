@@ -55,7 +55,7 @@ class LLMMixin(ValidationMixin):
         from registry_core.dialects import export_schema
         from registry_core.validation import schema_view
 
-        parsed, _ = self._parsed_version(subject, version)
+        parsed, _ = self.parsed_version(subject, version)
         view = schema_view(parsed)
         return export_schema(
             view.document,

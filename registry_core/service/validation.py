@@ -36,10 +36,11 @@ class ValidationResult:
 
 
 class ValidationMixin(GovernanceMixin):
-    def _parsed_version(
-        self, subject: str, version: int | str
+    def parsed_version(
+        self, subject: str, version: int | str = LATEST
     ) -> tuple[ParsedSchema, SubjectVersion]:
-        """A live (not deleted) version, parsed (from the cache when it can)."""
+        """A live (not deleted) version and its parsed schema, references resolved (parsed
+        schemas are cached by id: they never change)."""
         number = parse_version(version)
 
         def work(conn: Connection) -> tuple[ParsedSchema, SubjectVersion]:
@@ -55,7 +56,7 @@ class ValidationMixin(GovernanceMixin):
     def _engine(self, subject: str, version: int | str) -> tuple[Engine, SubjectVersion]:
         from registry_core.validation import Engine, schema_view
 
-        parsed, found = self._parsed_version(subject, version)
+        parsed, found = self.parsed_version(subject, version)
         cached = self._engines.get(found.schema_id)
         if cached is None:
             cached = Engine(schema_view(parsed))

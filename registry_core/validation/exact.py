@@ -59,15 +59,15 @@ def _snake(name: str) -> str:
     return _CAMEL.sub("_", name).lower()
 
 
-def _fractional_multiple_of(node: Any) -> bool:
+def fractional_multiple_of(node: Any) -> bool:
     """Whether a ``multipleOf`` with a fractional value appears anywhere in the schema."""
     if isinstance(node, dict):
         value = node.get("multipleOf")
         if isinstance(value, float) and not value.is_integer():
             return True
-        return any(_fractional_multiple_of(v) for v in node.values())
+        return any(fractional_multiple_of(v) for v in node.values())
     if isinstance(node, list):
-        return any(_fractional_multiple_of(v) for v in node)
+        return any(fractional_multiple_of(v) for v in node)
     return False
 
 
@@ -81,7 +81,7 @@ class ExactValidator:
 
     def __init__(self, view: SchemaView) -> None:
         self._reference: Any = None
-        if _fractional_multiple_of(view.document):
+        if fractional_multiple_of(view.document):
             self._reference = _reference_validator(view)
             return
         registry = jsonschema_rs.Registry(list(view.resources)) if view.resources else None
