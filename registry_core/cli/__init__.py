@@ -444,6 +444,7 @@ for _command in (
     starters.starters_group,
     llm.export,
     llm.validate_response,
+    llm.reindex_plan,
 ):
     cli.add_command(_command)
 

@@ -137,3 +137,51 @@ def validate_response(
     _emit(ctx, result.to_dict(), human)
     if not result.valid:
         raise CheckFailed
+
+
+@click.command("reindex-plan")
+@click.argument("subject")
+@click.option(
+    "--from",
+    "from_version",
+    default=None,
+    help="The indexed version (default: the one before --to).",
+)
+@click.option("--to", "to_version", default="latest", show_default=True, help="The new version.")
+@json_option
+@click.pass_context
+def reindex_plan(
+    ctx: click.Context, subject: str, from_version: str | None, to_version: str, as_json: bool
+) -> None:
+    """What a vector index needs after a version bump of SUBJECT.
+
+    Each field change is classified with the schema's x-embed / x-filterable annotations:
+    re-embed (an embedded field changed), update metadata in place, or breaking for stored
+    queries (a filterable field removed or retyped). Exit 1 when something breaks queries.
+    """
+    from registry_core.integrations.reindex import reindex_plan as plan_for
+
+    registry = _registry(ctx)
+    target = registry.get_version(subject, to_version)
+    if from_version is None:
+        earlier = [v for v in registry.list_versions(subject) if v < target.version]
+        if not earlier:
+            raise click.UsageError(
+                f"{subject} version {target.version} is its first version: nothing to compare; "
+                "give --from"
+            )
+        from_version = str(earlier[-1])
+    plan = plan_for(registry, subject, from_version, target.version)
+    _emit(ctx, plan.to_dict(), lambda: _plan_text(plan.to_dict()))
+    if plan.breaking:
+        raise CheckFailed
+
+
+def _plan_text(plan: dict[str, object]) -> str:
+    lines = [str(plan["summary"])]
+    fields = plan["fields"]
+    assert isinstance(fields, list)
+    for field in fields:
+        flag = "  BREAKS QUERIES" if field["breaks_queries"] else ""
+        lines.append(f"  {field['path']}: {field['change']} -> {field['action']}{flag}")
+    return "\n".join(lines)

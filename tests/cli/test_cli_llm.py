@@ -113,3 +113,39 @@ def test_export_exits_1_naming_every_place_the_dialect_cannot_express(
     assert code == 1 and out == ""
     assert "error: /properties/a/uniqueItems:" in err and "error: /properties/b/not:" in err
     assert "cannot be exported to ollama/2025-11: 2 error(s)" in err
+
+
+def test_reindex_plan_names_what_the_index_needs_and_fails_on_broken_queries(
+    run: Run,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    def chunk(**extra: object) -> dict[str, object]:
+        props: dict[str, object] = {
+            "text": {"type": "string", "x-embed": True, "x-filterable": False},
+            "lang": {"type": "string", "x-embed": False, "x-filterable": True},
+            **extra,
+        }
+        return {"type": "object", "properties": props, "required": ["text"]}
+
+    v1, v2, v3 = (tmp_path / f"v{n}.json" for n in (1, 2, 3))
+    v1.write_text(json.dumps(chunk()))
+    v2.write_text(json.dumps(chunk(title={"type": "string", "x-embed": True})))
+    lang_gone = chunk(title={"type": "string", "x-embed": True})
+    del lang_gone["properties"]["lang"]  # type: ignore[attr-defined]
+    v3.write_text(json.dumps(lang_gone))
+    assert run("config", "chunks", "--set", "NONE")[0] == 0
+    for path in (v1, v2, v3):
+        assert run("register", "chunks", str(path))[0] == 0
+
+    code, out, _ = run("reindex-plan", "chunks", "--to", "2", "--json")
+    plan = json.loads(out)
+    assert code == 0 and (plan["from_version"], plan["to_version"]) == (1, 2)
+    assert plan["needs_reembed"] is True and plan["breaking"] is False
+    assert [(f["path"], f["action"]) for f in plan["fields"]] == [("/title", "reembed")]
+
+    code, out, _ = run("reindex-plan", "chunks")  # latest against the one before
+    assert code == 1
+    assert "BREAKING for stored queries" in out and "/lang: removed -> update_metadata" in out
+
+    code, _, err = run("reindex-plan", "chunks", "--to", "1")
+    assert code == 2 and "first version" in err
