@@ -16,7 +16,14 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -275,6 +282,10 @@ def create_app(registry: Registry | None = None) -> FastAPI:
 
     @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
     def metrics() -> Response:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # several workers: add them all up
+            collected = CollectorRegistry()
+            multiprocess.MultiProcessCollector(collected)
+            return Response(content=generate_latest(collected), media_type=CONTENT_TYPE_LATEST)
         return Response(content=generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(

@@ -6,9 +6,14 @@ line on stderr (set ``LLMSR_DEBUG=1`` for the traceback).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -84,16 +89,38 @@ def serve(
             )
         click.echo(f"llmsr: WARNING: open API (no users) on {host}: --insecure", err=True)
     click.echo(f"llmsr: serving on http://{host}:{port} ({workers} worker(s))", err=True)
-    uvicorn.run(
-        "registry_core.api.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    with _shared_metrics(workers):
+        uvicorn.run(
+            "registry_core.api.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            access_log=False,
+            timeout_graceful_shutdown=10,
+        )
+
+
+@contextlib.contextmanager
+def _shared_metrics(workers: int) -> Iterator[None]:
+    """With several workers, /metrics must add up every worker's counters (whichever worker
+    answers): prometheus_client's multiprocess mode, in PROMETHEUS_MULTIPROC_DIR (a fresh
+    temporary directory unless one is given; its old files are cleared either way)."""
+    if workers == 1:
+        yield
+        return
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = Path(given) if given else Path(tempfile.mkdtemp(prefix="llmsr-metrics-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)  # the workers are spawned after
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def _is_loopback(host: str) -> bool:
