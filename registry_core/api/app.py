@@ -284,7 +284,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
     def metrics() -> Response:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # several workers: add them all up
             collected = CollectorRegistry()
-            multiprocess.MultiProcessCollector(collected)
+            multiprocess.MultiProcessCollector(collected)  # type: ignore[no-untyped-call]
             return Response(content=generate_latest(collected), media_type=CONTENT_TYPE_LATEST)
         return Response(content=generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
