@@ -238,3 +238,30 @@ def test_a_reply_nested_too_deeply_comes_back_as_it_is() -> None:
 def test_an_unknown_dialect_is_refused() -> None:
     with pytest.raises(UnknownDialect):
         restore_reply({}, PERSON, "llama")
+
+
+def test_the_export_behind_a_restore_is_kept_for_the_same_schema_object(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from registry_core.dialects import restore as module
+
+    exports: list[object] = []
+    real = module.run_export
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        exports.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "run_export", counted)
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}, "b": {"type": "integer"}},
+        "required": ["a"],
+    }
+    for _ in range(3):
+        assert restore_reply({"a": "x", "b": None}, schema, "openai") == {"a": "x"}
+    assert len(exports) == 1
+    twin = copy.deepcopy(schema)  # equal but another object: exported for itself
+    assert restore_reply({"a": "x", "b": None}, twin, "openai") == {"a": "x"}
+    assert len(exports) == 2 and exports[1] is twin
+    assert restore_reply({"a": "x", "b": None}, schema, "anthropic") == {"a": "x", "b": None}
