@@ -3,16 +3,19 @@
 Providers' structured-output modes "guarantee" a shape, yet replies still fail: a dialect that
 cannot express a bound only describes it, a reply is cut off at the token limit, a model wraps the
 JSON in prose or a fenced block. So a reply is always checked against the canonical registered
-schema, never against the exported dialect, and a failure comes with a short instruction that can
-be sent back to the model as the next turn.
+schema (one written under an export is first read back with ``restore_reply``), and a failure
+comes with a short instruction that can be sent back to the model as the next turn.
 
 How the JSON is found in raw text, first match wins:
 
 1. the whole text is one JSON value (``source="json"``);
 2. a fenced block (```` ```json ... ``` ````, or an unlabelled fence), labelled ones first
    (``source="fenced"``);
-3. the first ``{`` or ``[`` from which a complete JSON value decodes, prose around it ignored
-   (``source="embedded"``).
+3. the longest complete JSON object or array inside the prose (``source="embedded"``); a value
+   the text ends inside (a reply cut off at the token limit) is reported as incomplete instead.
+
+JSON here is strict (no NaN or Infinity), and a value nested deeper than ``MAX_DEPTH`` is not
+validated.
 
 A value that is not text (a dict, a list, a Pydantic model) is checked as it is
 (``source="object"``).

@@ -55,11 +55,10 @@ _OUTPUT_BODY: dict[str, Any] = {
 
 
 def _dialect(value: str | None, *, required: bool) -> str | None:
-    if value is None or not value.strip():
-        if required:
-            raise InvalidInput(f"the query needs 'dialect': one of {', '.join(DIALECTS)}")
-        return None
-    return value.strip().lower()
+    """The dialect named in the query (names are case-insensitive: ``get_profile`` folds them)."""
+    if (value is None or not value.strip()) and required:
+        raise InvalidInput(f"the query needs 'dialect': one of {', '.join(DIALECTS)}")
+    return value or None
 
 
 @router.get(

@@ -60,7 +60,7 @@ def export(
     if target is None or dialect is None:
         raise click.UsageError("give SUBJECT[:VERSION] and --dialect (or --list-profiles)")
     subject, version = split_target(target)
-    result = _registry(ctx).export(subject, version, dialect=dialect.lower(), profile=profile)
+    result = _registry(ctx).export(subject, version, dialect=dialect, profile=profile)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:

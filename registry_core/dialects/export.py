@@ -50,7 +50,7 @@ def export_schema(
         walk.error("", "name", f"the schema name {name!r} must match {chosen.name_pattern}")
     errors = tuple(walk.log.errors)
     return ExportResult(
-        dialect=dialect,
+        dialect=chosen.dialect,
         profile=chosen.id,
         schema=None if errors else _plain(schema),
         warnings=tuple(walk.log.warnings),

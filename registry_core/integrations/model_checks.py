@@ -12,12 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import jsonschema
-import jsonschema_rs
 from pydantic import BaseModel
 from pydantic_core import PydanticCustomError
 
-from registry_core.formats.jsonschema_format import DRAFTS
 from registry_core.integrations.schema_nav import local_target
 from registry_core.validation.exact import ExactValidator, fractional_multiple_of
 from registry_core.validation.view import SchemaView
@@ -25,13 +22,6 @@ from registry_core.validation.view import SchemaView
 __all__ = ["NodeChecker", "plain"]
 
 Check = Callable[[Any], Any]
-_RS_DRAFTS = {
-    "http://json-schema.org/draft-04/schema": jsonschema_rs.Draft4Validator,
-    "http://json-schema.org/draft-06/schema": jsonschema_rs.Draft6Validator,
-    "http://json-schema.org/draft-07/schema": jsonschema_rs.Draft7Validator,
-    "https://json-schema.org/draft/2019-09/schema": jsonschema_rs.Draft201909Validator,
-    "https://json-schema.org/draft/2020-12/schema": jsonschema_rs.Draft202012Validator,
-}
 _LOCAL_DEFS = ("#/$defs/", "#/definitions/")
 _MAX_SHOWN = 5
 
@@ -52,31 +42,20 @@ class NodeChecker:
         if not _refs_stay_in_defs(keywords.values(), document, set()):
             return None
         mini = {**self.defs, **keywords}
-        if self.reference:
-            validator: Any = DRAFTS.get(self.draft, jsonschema.Draft7Validator)(mini)
-            return _check(
-                lambda value: (
-                    f"{_at(e.absolute_path)}{e.message}" for e in validator.iter_errors(value)
-                )
-            )
-        native = _RS_DRAFTS.get(self.draft, jsonschema_rs.Draft7Validator)(
-            mini, validate_formats=False
-        )
-        return _check(
-            lambda value: (f"{_at(e.instance_path)}{e.message}" for e in native.iter_errors(value))
+        return _judged_by(
+            ExactValidator(SchemaView(document=mini, draft=self.draft), reference=self.reference)
         )
 
     def whole(self, view: SchemaView) -> Check:
         """A check of the whole document, as ``Registry.validate`` does it."""
-        validator = ExactValidator(view)
-        return _check(
-            lambda value: (f"{_at_pointer(i.path)}{i.message}" for i in validator.issues(value))
-        )
+        return _judged_by(ExactValidator(view))
 
 
-def _check(messages: Callable[[Any], Iterable[str]]) -> Check:
+def _judged_by(validator: ExactValidator) -> Check:
+    """A Pydantic validator function raising every issue ``validator`` finds (a few shown)."""
+
     def check(value: Any) -> Any:
-        found = list(messages(plain(value)))
+        found = [f"{_at_pointer(i.path)}{i.message}" for i in validator.issues(plain(value))]
         if found:
             shown = "; ".join(found[:_MAX_SHOWN])
             more = f" (and {len(found) - _MAX_SHOWN} more)" if len(found) > _MAX_SHOWN else ""
@@ -95,11 +74,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
-
-
-def _at(path: Iterable[Any]) -> str:
-    parts = "".join(f"/{p}" for p in path)
-    return f"at {parts}: " if parts else ""
 
 
 def _at_pointer(pointer: str) -> str:

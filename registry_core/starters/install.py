@@ -138,7 +138,7 @@ def _install(registry: Registry, starter: Starter, subject: str, actor: str) -> 
         result = partial(
             InstallResult, starter=starter.name, subject=subject, starter_version=shipped.version
         )
-        found = _registered(registry, subject, shipped)
+        found = _registered(registry, subject, shipped, starter.schema_type)
         if found is not None:
             out.append(
                 result(
@@ -229,9 +229,11 @@ def _apply_level(registry: Registry, subject: str, starter: Starter, actor: str)
     return f"compatibility set to {starter.compatibility.value}"
 
 
-def _registered(registry: Registry, subject: str, shipped: StarterVersion) -> SubjectVersion | None:
+def _registered(
+    registry: Registry, subject: str, shipped: StarterVersion, schema_type: SchemaType
+) -> SubjectVersion | None:
     try:
-        return registry.lookup(subject, shipped.schema_text(), SchemaType.JSON)
+        return registry.lookup(subject, shipped.schema_text(), schema_type)
     except (SubjectNotFound, SchemaNotFound):
         return None
 
@@ -253,7 +255,7 @@ def check_starter(registry: Registry, name: str, *, prefix: str = "") -> list[Ve
     subject = starter.subject(prefix)
     checks = []
     for older, newer in zip(starter.versions, starter.versions[1:], strict=False):
-        found = _registered(registry, subject, older)
+        found = _registered(registry, subject, older, starter.schema_type)
         if found is None:
             raise SchemaNotFound(
                 f"Starter '{name}' version {older.version} is not registered under subject "

@@ -79,9 +79,11 @@ class ExactValidator:
     ``0.1``), and the registry follows the reference implementation.
     """
 
-    def __init__(self, view: SchemaView) -> None:
+    def __init__(self, view: SchemaView, *, reference: bool | None = None) -> None:
+        """``reference`` forces the engine (True: the ``jsonschema`` package); None decides by
+        the document, as above. A part of a larger document is judged as the whole is."""
         self._reference: Any = None
-        if fractional_multiple_of(view.document):
+        if fractional_multiple_of(view.document) if reference is None else reference:
             self._reference = _reference_validator(view)
             return
         registry = jsonschema_rs.Registry(list(view.resources)) if view.resources else None

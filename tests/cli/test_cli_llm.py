@@ -76,7 +76,9 @@ def test_export_prints_the_schema_warnings_on_stderr_and_fails_on_errors(
     assert "warning: /properties/tags:" in err and "warning: /properties/summary/maxLength" in err
 
     code, out, _ = run("export", "triage", "-d", "GEMINI", "--json")
-    assert code == 0 and json.loads(out)["schema"]["type"] == "OBJECT"
+    exported = json.loads(out)
+    assert code == 0 and exported["schema"]["type"] == "OBJECT"
+    assert (exported["dialect"], exported["profile"]) == ("gemini", "gemini/2025-11")
 
     target = tmp_path / "anthropic.json"
     code, out, _ = run("export", "triage", "-d", "anthropic", "-o", str(target))
