@@ -103,22 +103,18 @@ class LLMMixin(ValidationMixin):
         errors: tuple[Issue, ...]
         if not extracted.found:
             errors = (no_json_issue(extracted),)
+        elif nested_too_deeply(value):  # checked first: nothing below recurses that deep then
+            errors, value = (too_deep_issue(),), None
         else:
-            try:
-                if dialect is not None:
-                    from registry_core.dialects import restore_reply
+            if dialect is not None:
+                from registry_core.dialects import restore_reply
 
-                    view = engine.view
-                    value = restore_reply(
-                        value, view.document, dialect, profile=profile, resources=view.resources
-                    )
-                if nested_too_deeply(value):
-                    errors, value = (too_deep_issue(),), None
-                else:
-                    # The reply as it is: a null is a null, not an absent cell as in tables.
-                    errors = tuple(engine.records.check_object(value) or ())
-            except RecursionError:
-                errors = (too_deep_issue(),)
+                view = engine.view
+                value = restore_reply(
+                    value, view.document, dialect, profile=profile, resources=view.resources
+                )
+            # The reply as it is: a null is a null, not an absent cell as in tables.
+            errors = tuple(engine.records.check_object(value) or ())
         outcome = "no_json" if not extracted.found else "invalid" if errors else "valid"
         labels = (found.subject, str(found.version))
         RESPONSE_VALIDATIONS.labels(*labels, outcome).inc()
