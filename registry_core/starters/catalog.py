@@ -121,6 +121,7 @@ def naming_rule() -> str:
     return _load()[0]
 
 
+@functools.cache  # packaged files never change; install and check read each one twice
 def _read(file: str) -> str:
     return (resources.files(_PACKAGE) / _SCHEMAS / file).read_text(encoding="utf-8")
 
